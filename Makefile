@@ -1,0 +1,36 @@
+# Front door.  Every target is one script under scripts/; see README.md.
+#   make          the demonstration (fetch, apply, build, boot, demo)
+#   make check    the tests, ending with "N passed, N failed, N skipped"
+.PHONY: all demo check deps fetch apply regen stored kernel tests clean
+
+all: demo
+
+demo:
+	scripts/demo.sh
+
+check:
+	scripts/check.sh
+
+deps:
+	scripts/deps.sh
+
+fetch:
+	scripts/fetch-base.sh
+
+apply:
+	scripts/apply-series.sh
+
+regen:
+	scripts/regen-series.sh
+
+stored:
+	scripts/check-stored.sh
+
+kernel:
+	scripts/build-kernel.sh test
+
+tests:
+	scripts/build-tests.sh
+
+clean:
+	rm -rf out/build out/tests out/runs

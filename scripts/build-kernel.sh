@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Stage "build": configure and build a kernel out of tree with ccache.
+#   build-kernel.sh FLAVOUR [SOURCE_DIR [BUILD_DIR]]
+# FLAVOUR is "test" (configs/base + debug) or "bench" (configs/base + bench).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavour=${1:?usage: build-kernel.sh test|bench [SOURCE_DIR [BUILD_DIR]]}
+src=${2:-$SRC}
+bld=${3:-$BUILD_ROOT/$flavour}
+
+fragments() {
+	echo "$REPO/configs/base.config"
+	case "$flavour" in
+	test) echo "$REPO/configs/debug.config" ;;
+	bench) echo "$REPO/configs/bench.config" ;;
+	*) die "build: unknown flavour '$flavour'" ;;
+	esac
+}
+
+kmake() {
+	make -C "$src" O="$bld" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" \
+		KBUILD_BUILD_TIMESTAMP="$BASE_COMMIT_DATE" KBUILD_BUILD_USER=gupl \
+		KBUILD_BUILD_HOST=harness "$@"
+}
+
+# Build the configuration in a scratch directory and install it only when
+# it differs, so an unchanged configuration costs no rebuild.
+configure() {
+	local scratch=$bld/.config-scratch
+	mkdir -p "$scratch"
+	kmake -s O="$scratch" tinyconfig >/dev/null
+	# shellcheck disable=SC2046
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$scratch" "$scratch/.config" $(fragments) >/dev/null
+	kmake -s O="$scratch" olddefconfig >/dev/null
+	check_fragments "$scratch/.config"
+	if ! cmp -s "$scratch/.config" "$bld/.config"; then
+		cp "$scratch/.config" "$bld/.config"
+		say "build: configuration changed"
+	fi
+}
+
+# Every line of every fragment must hold in the final configuration.
+check_fragments() {
+	local config=$1 frag line sym val bad=0
+	while read -r frag; do
+		while IFS= read -r line; do
+			case "$line" in CONFIG_*=*) ;; *) continue ;; esac
+			sym=${line%%=*} val=${line#*=}
+			if [ "$val" = n ]; then
+				grep -q "^$sym=" "$config" || continue
+			else
+				grep -qx "$sym=$val" "$config" && continue
+			fi
+			echo "  $(basename "$frag"): wanted $line, got: $(grep -E "^(# )?$sym[= ]" "$config" || echo unset)" >&2
+			bad=1
+		done <"$frag"
+	done < <(fragments)
+	[ "$bad" = 0 ] || die "build: configuration fragments not satisfied (missing dependency?)"
+}
+
+main() {
+	command -v ccache >/dev/null || die "build: ccache is not installed (make deps)"
+	mkdir -p "$bld"
+	say "build: $flavour kernel from $src in $bld"
+	configure
+	say "build: compiling (log: $LOGS/build-$flavour.log)"
+	run_logged build "$LOGS/build-$flavour.log" kmake -j"$(nproc)" bzImage
+	run_logged build "$LOGS/headers-$flavour.log" kmake -s headers
+	say "build: $bld/arch/x86/boot/bzImage ($(du -h "$bld/arch/x86/boot/bzImage" | cut -f1))"
+}
+
+main "$@"

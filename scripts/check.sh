@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# "make check": every stage from a fresh machine to a verdict.
+# Ends with the line "N passed, N failed, N skipped" counted from the TAP
+# of every test that ran; exits non-zero on any failure, naming the stage.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+stage() {
+	local name=$1
+	shift
+	say "== $name"
+	"$@" || die "$name failed"
+}
+
+main() {
+	stage deps "$REPO/scripts/deps.sh"
+	stage fetch "$REPO/scripts/fetch-base.sh"
+	stage apply "$REPO/scripts/apply-series.sh"
+	stage stored "$REPO/scripts/check-stored.sh"
+	stage build "$REPO/scripts/build-kernel.sh" test
+	stage tests "$REPO/scripts/build-tests.sh"
+	say "== boot"
+	local run
+	run=$("$REPO/scripts/run-guest.sh" check | tee /dev/stderr | tail -n 1) || die "boot failed"
+	say "== report ($run)"
+	"$REPO/scripts/report.sh" "$run" || die "check failed; logs in $run"
+	say "check: done in $(elapsed)s"
+}
+
+main "$@"

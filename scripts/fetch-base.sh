@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Stage "fetch": install the pinned linux-source package, verify it, unpack
+# it and record it as one deterministic git commit tagged "base".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+installed_version() {
+	dpkg-query -W -f '${Version}' "$BASE_PACKAGE" 2>/dev/null || true
+}
+
+install_pinned_package() {
+	[ "$(installed_version)" = "$BASE_VERSION" ] && return 0
+	say "fetch: installing $BASE_PACKAGE=$BASE_VERSION"
+	if ! apt-cache show "$BASE_PACKAGE=$BASE_VERSION" >/dev/null 2>&1; then
+		apt-get update -qq >/dev/null 2>&1 || true
+	fi
+	if ! apt-cache show "$BASE_PACKAGE=$BASE_VERSION" >/dev/null 2>&1; then
+		die "the archive no longer serves $BASE_PACKAGE $BASE_VERSION; it serves: $(apt-cache madison "$BASE_PACKAGE" | awk '{print $3}' | paste -sd' ')"
+	fi
+	local sha
+	sha=$(apt-cache show "$BASE_PACKAGE=$BASE_VERSION" | awk '/^SHA256:/ {print $2; exit}')
+	[ "$sha" = "$BASE_DEB_SHA256" ] ||
+		die "$BASE_PACKAGE $BASE_VERSION: archive SHA-256 $sha, BASE pins $BASE_DEB_SHA256"
+	run_logged fetch "$LOGS/fetch-apt.log" \
+		env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		--allow-downgrades "$BASE_PACKAGE=$BASE_VERSION"
+}
+
+verify_tarball() {
+	local sha
+	sha=$(sha256sum "$BASE_TARBALL" | cut -d' ' -f1)
+	[ "$sha" = "$BASE_TARBALL_SHA256" ] ||
+		die "$BASE_TARBALL: SHA-256 $sha, BASE pins $BASE_TARBALL_SHA256"
+}
+
+# The tree is current when its base tag records the tarball hash.
+tree_is_current() {
+	[ -d "$SRC/.git" ] && [ "$(kgit tag -l --format='%(contents)' base 2>/dev/null)" = "$BASE_TARBALL_SHA256" ]
+}
+
+unpack_and_commit() {
+	say "fetch: unpacking $(basename "$BASE_TARBALL") into $SRC"
+	rm -rf "$SRC"
+	mkdir -p "$SRC"
+	tar -C "$SRC" --strip-components=1 -xf "$BASE_TARBALL"
+	say "fetch: recording the base commit"
+	kgit init -q -b "$BRANCH"
+	# -f: the tarball is the source of truth, the kernel's .gitignore is not.
+	kgit add -A -f .
+	GIT_AUTHOR_DATE="$BASE_COMMIT_DATE" GIT_COMMITTER_DATE="$BASE_COMMIT_DATE" \
+		kgit commit -q -m "Debian $BASE_PACKAGE $BASE_VERSION ($BASE_UPSTREAM_TAG)" \
+		-m "Unpacked from $(basename "$BASE_TARBALL"), sha256 $BASE_TARBALL_SHA256."
+	GIT_COMMITTER_DATE="$BASE_COMMIT_DATE" kgit tag -a -m "$BASE_TARBALL_SHA256" base
+}
+
+main() {
+	install_pinned_package
+	verify_tarball
+	if tree_is_current; then
+		say "fetch: base tree up to date ($(base_commit | cut -c1-12))"
+	else
+		unpack_and_commit
+	fi
+	local id
+	id=$(kgit rev-parse 'base^{commit}')
+	[ -z "${BASE_COMMIT:-}" ] || [ "$id" = "$BASE_COMMIT" ] ||
+		die "base commit is $id, BASE pins $BASE_COMMIT (non-deterministic unpack?)"
+	say "fetch: base commit $id"
+}
+
+main "$@"

@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# Sourced by the guest jobs: brings up the test environment.
+#   /mnt/xfs   XFS on fsdax /dev/pmem0, reflink=1, 2 MiB stripe unit, dax=always
+#   /mnt/ext4  ext4 on fsdax /dev/pmem1, 2 MiB stripe, dax=always
+#   rxe0       soft-RoCE on dummy0 (192.0.2.1/24; no NIC: traffic never
+#              leaves the guest)
+
+RXE_DEV=rxe0
+RXE_NETDEV=dummy0
+RXE_ADDR=192.0.2.1
+XFS_MNT=/mnt/xfs
+EXT4_MNT=/mnt/ext4
+
+progress() { echo "[gupl] $*" >/dev/console; echo "[gupl] $*"; }
+
+# QEMU's label-less nvdimms come up as raw namespaces without struct pages;
+# converting one to fsdax writes an info block into the backing file, so
+# this happens once per backing file, not once per boot.
+setup_pmem() {
+	local ns mode
+	for ns in namespace0.0 namespace1.0; do
+		mode=$(ndctl list -n "$ns" | grep -o '"mode":"[a-z]*"' | cut -d'"' -f4)
+		[ -n "$mode" ] || { echo "no $ns (nvdimm missing?)"; return 1; }
+		[ "$mode" = fsdax ] && continue
+		ndctl create-namespace -f -q -e "$ns" -m fsdax -M dev || return 1
+	done
+	udevadm settle 2>/dev/null || true
+	[ -b /dev/pmem0 ] && [ -b /dev/pmem1 ] || { echo "no /dev/pmem0 and /dev/pmem1"; return 1; }
+}
+
+# setup_fs [keep]: make and mount the filesystems ("keep" mounts what the
+# backing files already hold, for tests that span two boots).
+setup_fs() {
+	local keep=${1:-}
+	mkdir -p "$XFS_MNT" "$EXT4_MNT"
+	if [ "$keep" != keep ]; then
+		mkfs.xfs -q -f -b size=4096 -d su=2m,sw=1 -m reflink=1 /dev/pmem0 || return 1
+		mkfs.ext4 -q -F -b 4096 -E stride=512,stripe_width=512 /dev/pmem1 || return 1
+	fi
+	mount -o dax=always /dev/pmem0 "$XFS_MNT" || return 1
+	mount -o dax=always /dev/pmem1 "$EXT4_MNT" || return 1
+}
+
+setup_rxe() {
+	local i state
+	ip link show "$RXE_NETDEV" >/dev/null 2>&1 || ip link add "$RXE_NETDEV" type dummy
+	ip link set "$RXE_NETDEV" mtu 9000 up
+	ip addr add "$RXE_ADDR/24" dev "$RXE_NETDEV"
+	rdma link add "$RXE_DEV" type rxe netdev "$RXE_NETDEV" || return 1
+	for i in $(seq 50); do
+		state=$(cat "/sys/class/infiniband/$RXE_DEV/ports/1/state" 2>/dev/null)
+		case "$state" in *ACTIVE*) return 0 ;; esac
+		sleep 0.1
+	done
+	echo "$RXE_DEV port state: ${state:-missing}"
+	return 1
+}
+
+setup_all() {
+	local keep=${1:-}
+	progress "setup: pmem namespaces"
+	setup_pmem || return 1
+	progress "setup: filesystems ${keep:+(kept)}"
+	setup_fs "$keep" || return 1
+	progress "setup: rxe"
+	setup_rxe || return 1
+	findmnt -no SOURCE,TARGET,FSTYPE,OPTIONS "$XFS_MNT" "$EXT4_MNT"
+	rdma link show
+}
+
+# The verdict line of a splat scan is done by the host on console.log.

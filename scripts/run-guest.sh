@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Stage "boot": run one guest job under QEMU and collect its verdict.
+#   run-guest.sh JOB [BUILD_DIR]      (JOB: check or demo)
+# Environment: GUPL_ACCEL=kvm to use KVM (default TCG); GUPL_TIMEOUT
+# seconds (default 2400); GUPL_INJECT=warn|hang|noboot to prove that the
+# harness catches those faults; GUPL_EXPECT=base|series to override what
+# the tree says the kernel must do.
+# Prints the run directory on the last line of stdout.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+job=${1:?usage: run-guest.sh check|demo [BUILD_DIR]}
+bld=${2:-$BUILD_ROOT/test}
+timeout_s=${GUPL_TIMEOUT:-2400}
+inject=${GUPL_INJECT:-}
+pmem=$OUT/pmem
+PMEM_SIZE=3G
+
+new_run_dir() {
+	run=$OUT/runs/$job-$(date +%Y%m%d-%H%M%S)
+	mkdir -p "$run/guest"
+	ln -sfn "$run" "$OUT/runs/latest-$job"
+}
+
+# What the guest reads: where the tests are and what the kernel must do.
+write_guest_config() {
+	local expect=${GUPL_EXPECT:-}
+	if [ -z "$expect" ]; then
+		expect=base
+		tree_has_series "$SRC" && expect=series
+	fi
+	cat >"$run/config.sh" <<-CONF
+	TESTS=$OUT/tests
+	EXPECT=$expect
+	KSELFTEST_TESTS="$(cat "$OUT/tests/kselftest.args" 2>/dev/null)"
+	CONF
+}
+
+# Sparse backing files for the two nvdimms.  They outlive the guest, as
+# persistent memory outlives a reboot.
+pmem_files() {
+	local i
+	mkdir -p "$pmem"
+	for i in 0 1; do
+		[ -f "$pmem/nvdimm$i.img" ] || truncate -s "$PMEM_SIZE" "$pmem/nvdimm$i.img"
+	done
+}
+
+qemu_accel() {
+	if [ "${GUPL_ACCEL:-tcg}" = kvm ]; then
+		echo "-accel kvm -cpu host"
+	else
+		echo "-accel tcg,thread=multi -cpu max"
+	fi
+}
+
+kernel_cmdline() {
+	local init=$REPO/scripts/guest/init.sh
+	[ "$inject" != noboot ] || init=/nonexistent/init
+	echo "console=ttyS0 loglevel=7 log_buf_len=8M panic=-1 oops=panic" \
+		"root=/dev/root rootfstype=9p ro" \
+		"rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose" \
+		"init=$init -- job=$job run=$run inject=$inject"
+}
+
+run_qemu() {
+	local rc=0
+	# shellcheck disable=SC2046
+	timeout -k 10 "$timeout_s" qemu-system-x86_64 -nodefaults -display none -no-reboot \
+		-machine pc,nvdimm=on $(qemu_accel) -smp 2 -m 4G,slots=4,maxmem=16G \
+		-object memory-backend-file,id=nv0,share=on,mem-path="$pmem/nvdimm0.img",size=$PMEM_SIZE,align=2M \
+		-device nvdimm,id=nvdimm0,memdev=nv0 \
+		-object memory-backend-file,id=nv1,share=on,mem-path="$pmem/nvdimm1.img",size=$PMEM_SIZE,align=2M \
+		-device nvdimm,id=nvdimm1,memdev=nv1 \
+		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
+		-fsdev local,id=run,path="$run",security_model=none,multidevs=remap \
+		-device virtio-9p-pci,fsdev=run,mount_tag=run \
+		-serial file:"$run/console.log" \
+		-kernel "$bld/arch/x86/boot/bzImage" -append "$(kernel_cmdline)" \
+		>"$run/qemu.log" 2>&1 || rc=$?
+	echo "$rc" >"$run/qemu.rc"
+}
+
+# Echo the guest's progress lines until process $1 (QEMU's) ends.
+follow_progress() {
+	tail -n +1 -F --pid="$1" "$run/console.log" 2>/dev/null |
+		sed -un 's/^.*\[gupl\] /[gupl] /p' |
+		while IFS= read -r line; do say "  $line"; done
+}
+
+verdict() {
+	local qrc=$1 console=$run/console.log
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		die "boot: guest hung: no verdict after ${timeout_s}s; console: $console"
+	fi
+	if [ ! -f "$run/guest/result" ]; then
+		grep -q 'Kernel panic' "$console" 2>/dev/null &&
+			die "boot: kernel panicked: $(grep -m1 'Kernel panic' "$console"); console: $console"
+		grep -q '\[gupl\] init' "$console" 2>/dev/null ||
+			die "boot: the kernel did not boot to the guest init (QEMU exit $qrc); console: $console, qemu: $run/qemu.log"
+		die "boot: guest stopped without a verdict (QEMU exit $qrc); console: $console"
+	fi
+	say "boot: guest job $job finished ($(cat "$run/guest/result")); log: $run/guest/job.log"
+}
+
+main() {
+	[ -f "$bld/arch/x86/boot/bzImage" ] || die "boot: no kernel in $bld"
+	new_run_dir
+	write_guest_config
+	pmem_files
+	say "boot: $job guest ($(qemu_accel | cut -d' ' -f2)), timeout ${timeout_s}s; run dir $run"
+	: >"$run/console.log"
+	run_qemu &
+	follow_progress $!
+	wait
+	verdict "$(cat "$run/qemu.rc")"
+	echo "$run"
+}
+
+main "$@"
