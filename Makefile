@@ -1,12 +1,15 @@
 # Front door.  Every target is one script under scripts/; see README.md.
 #   make          the demonstration (fetch, apply, build, boot, demo)
 #   make check    the tests, ending with "N passed, N failed, N skipped"
-.PHONY: all demo check deps fetch apply regen stored kernel tests clean
+.PHONY: all demo check check-harness deps fetch apply regen stored kernel tests clean
 
 all: demo
 
 demo:
 	scripts/demo.sh
+
+check-harness:
+	scripts/check-harness.sh
 
 check:
 	scripts/check.sh

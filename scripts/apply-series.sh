@@ -50,6 +50,8 @@ apply_all() {
 		n=$((n + 1))
 		if ! kgit am -q --committer-date-is-author-date "$p" >"$LOGS/apply.log" 2>&1; then
 			kgit am --abort >/dev/null 2>&1 || true
+			kgit checkout -q -f -B "$BRANCH" base
+			printf 'failed\n%s\n' "$(kgit rev-parse HEAD)" >"$STAMP"
 			cat "$LOGS/apply.log" >&2
 			die "apply: $(basename "$p") does not apply to $(kgit log -1 --format='%h %s' HEAD)"
 		fi
@@ -57,9 +59,17 @@ apply_all() {
 	say "apply: $n patches on base $(kgit rev-parse --short=12 "base^{commit}")"
 }
 
+write_stamp() {
+	printf '%s\n%s\n' "$(patches_hash)" "$(kgit rev-parse HEAD)" >"$STAMP"
+}
+
 main() {
 	local want
 	mkdir -p "$LOGS"
+	if [ "${1:-}" = --stamp ]; then
+		write_stamp
+		return 0
+	fi
 	base_commit >/dev/null || die "apply: no base tree (run scripts/fetch-base.sh)"
 	want=$(patches_hash)
 	if [ -f "$STAMP" ] && [ "$(sed -n 1p "$STAMP")" = "$want" ] &&
@@ -72,7 +82,7 @@ main() {
 		die "apply: $SRC has commits or edits that patches/ lacks; run 'make regen' to keep them or FORCE=1 to discard them"
 	fi
 	apply_all
-	printf '%s\n%s\n' "$want" "$(kgit rev-parse HEAD)" >"$STAMP"
+	write_stamp
 }
 
 main "$@"

@@ -24,10 +24,24 @@ kmake() {
 		KBUILD_BUILD_HOST=harness "$@"
 }
 
+# What the configuration is made of: the fragments and every Kconfig file.
+config_inputs_hash() {
+	{
+		cat $(fragments)
+		git -C "$src" ls-files -z -- '*Kconfig*' | (cd "$src" && xargs -0 cat)
+		git -C "$src" diff HEAD -- '*Kconfig*'
+	} | sha256sum | cut -d' ' -f1
+}
+
 # Build the configuration in a scratch directory and install it only when
-# it differs, so an unchanged configuration costs no rebuild.
+# it differs, so an unchanged configuration costs no rebuild; skip all of
+# it when nothing it is made of changed.
 configure() {
-	local scratch=$bld/.config-scratch
+	local scratch=$bld/.config-scratch stamp=$bld/.config-inputs want
+	want=$(config_inputs_hash)
+	if [ -f "$bld/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+		return 0
+	fi
 	mkdir -p "$scratch"
 	kmake -s O="$scratch" tinyconfig >/dev/null
 	# shellcheck disable=SC2046
@@ -38,6 +52,7 @@ configure() {
 		cp "$scratch/.config" "$bld/.config"
 		say "build: configuration changed"
 	fi
+	echo "$want" >"$stamp"
 }
 
 # Every line of every fragment must hold in the final configuration.

@@ -30,22 +30,39 @@ say() { printf '[%5ss] %s\n' "$(elapsed)" "$*"; }
 
 die() { printf '[%5ss] ERROR: %s\n' "$(elapsed)" "$*" >&2; exit 1; }
 
-# run_logged STAGE LOGFILE CMD...: run CMD with its output in LOGFILE; on
-# failure name the stage and show the tail of the log.
+# run_logged STAGE LOGFILE CMD...: run CMD with its output in LOGFILE,
+# saying every minute what it is doing; on failure name the stage and show
+# the tail of the log.
 run_logged() {
-	local stage=$1 log=$2
+	local stage=$1 log=$2 pid rc=0
 	shift 2
 	mkdir -p "$(dirname "$log")"
-	if ! "$@" >"$log" 2>&1; then
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	while ! wait_or_tick "$pid" 60; do
+		say "$stage: still running: $(tail -n 1 "$log" | sed 's/^ *//' | cut -c1-80)"
+	done
+	wait "$pid" || rc=$?
+	if [ "$rc" != 0 ]; then
 		tail -n 30 "$log" >&2
 		die "$stage failed; full log: $log"
 	fi
 }
 
+# wait_or_tick PID SECONDS: true once PID has ended, false after SECONDS.
+wait_or_tick() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
 # git in the kernel work tree.
 kgit() { git -C "$SRC" "$@"; }
 
-base_commit() { kgit rev-parse --verify -q refs/tags/base; }
+base_commit() { kgit rev-parse --verify -q 'refs/tags/base^{commit}'; }
 
 # series_patches: the patch files named by patches/series, in order.
 series_patches() {

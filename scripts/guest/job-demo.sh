@@ -16,7 +16,12 @@ SIZE=$((64 << 20))
 failed=0
 
 step() { progress "demo: $*"; }
-show() { printf '    $ %s\n' "$*" >/dev/console; "$@" 2>&1 | sed 's/^/      /' >/dev/console; return "${PIPESTATUS[0]}"; }
+# show CMD...: run CMD, showing it and its output as demo lines.
+show() {
+	progress "demo:     \$ $*"
+	"$@" 2>&1 | while IFS= read -r l; do progress "demo:       $l"; done
+	return "${PIPESTATUS[0]}"
+}
 expect() { # expect WHAT: a documented outcome was not met
 	step "  UNEXPECTED: $*"
 	failed=1
@@ -33,12 +38,15 @@ register() {
 	step "2. ibv_reg_mr() on a MAP_SHARED mapping of it (device $RXE_DEV)"
 	coproc HOLD { "$TESTS/mr_hold" "$RXE_DEV" "$F" 2>&1; }
 	local line
+	progress "demo:     \$ mr_hold $RXE_DEV $F     (mmap MAP_SHARED, ibv_reg_mr LOCAL_WRITE|REMOTE_WRITE|REMOTE_READ)"
 	read -r line <&"${HOLD[0]}"
-	printf '      %s\n' "$line" >/dev/console
+	progress "demo:       $line"
 	case "$EXPECT:$line" in
 	base:*"Operation not supported"*)
 		step "  refused with EOPNOTSUPP: stock 6.12 cannot long-term pin fsdax pages."
-		step "  (users are told to use device-DAX or ODP instead)"
+		step "  (users are told to use device-DAX or ODP instead); the kernel log says:"
+		show sh -c "dmesg | grep -m1 'rxe_reg_user_mr: returned err = -95'" ||
+			expect "no rxe_reg_user_mr -EOPNOTSUPP line in dmesg"
 		wait "$HOLD_PID" 2>/dev/null
 		return 1 ;;
 	series:registered*) return 0 ;;

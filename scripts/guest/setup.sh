@@ -22,10 +22,20 @@ setup_pmem() {
 		mode=$(ndctl list -n "$ns" | grep -o '"mode":"[a-z]*"' | cut -d'"' -f4)
 		[ -n "$mode" ] || { echo "no $ns (nvdimm missing?)"; return 1; }
 		[ "$mode" = fsdax ] && continue
-		ndctl create-namespace -f -q -e "$ns" -m fsdax -M dev || return 1
+		ndctl create-namespace -f -e "$ns" -m fsdax -M dev >/dev/null || return 1
 	done
-	udevadm settle 2>/dev/null || true
-	[ -b /dev/pmem0 ] && [ -b /dev/pmem1 ] || { echo "no /dev/pmem0 and /dev/pmem1"; return 1; }
+	wait_for 50 test -b /dev/pmem0 -a -b /dev/pmem1 || { echo "no /dev/pmem0 and /dev/pmem1"; return 1; }
+}
+
+# wait_for TENTHS CMD...: poll CMD every 0.1 s, at most TENTHS times.
+wait_for() {
+	local n=$1
+	shift
+	while ! "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
 }
 
 # setup_fs [keep]: make and mount the filesystems ("keep" mounts what the
@@ -41,18 +51,17 @@ setup_fs() {
 	mount -o dax=always /dev/pmem1 "$EXT4_MNT" || return 1
 }
 
+rxe_active() {
+	grep -q ACTIVE "/sys/class/infiniband/$RXE_DEV/ports/1/state" 2>/dev/null
+}
+
 setup_rxe() {
-	local i state
 	ip link show "$RXE_NETDEV" >/dev/null 2>&1 || ip link add "$RXE_NETDEV" type dummy
 	ip link set "$RXE_NETDEV" mtu 9000 up
 	ip addr add "$RXE_ADDR/24" dev "$RXE_NETDEV"
 	rdma link add "$RXE_DEV" type rxe netdev "$RXE_NETDEV" || return 1
-	for i in $(seq 50); do
-		state=$(cat "/sys/class/infiniband/$RXE_DEV/ports/1/state" 2>/dev/null)
-		case "$state" in *ACTIVE*) return 0 ;; esac
-		sleep 0.1
-	done
-	echo "$RXE_DEV port state: ${state:-missing}"
+	wait_for 50 rxe_active && return 0
+	echo "$RXE_DEV port state: $(cat "/sys/class/infiniband/$RXE_DEV/ports/1/state" 2>&1)"
 	return 1
 }
 
@@ -64,7 +73,7 @@ setup_all() {
 	setup_fs "$keep" || return 1
 	progress "setup: rxe"
 	setup_rxe || return 1
-	findmnt -no SOURCE,TARGET,FSTYPE,OPTIONS "$XFS_MNT" "$EXT4_MNT"
+	findmnt -no SOURCE,TARGET,FSTYPE,OPTIONS -t xfs,ext4
 	rdma link show
 }
 
