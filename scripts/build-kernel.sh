@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Stage "build": configure and build a kernel out of tree with ccache.
 #   build-kernel.sh FLAVOUR [SOURCE_DIR [BUILD_DIR]]
-# FLAVOUR is "test" (configs/base + debug) or "bench" (configs/base + bench).
+# FLAVOUR is "test" (configs/base + debug), "bench" (configs/base + bench)
+# or "kasan" (test + configs/kasan, for measuring KASAN's cost).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavour=${1:?usage: build-kernel.sh test|bench [SOURCE_DIR [BUILD_DIR]]}
+flavour=${1:?usage: build-kernel.sh test|bench|kasan [SOURCE_DIR [BUILD_DIR]]}
 src=${2:-$SRC}
 bld=${3:-$BUILD_ROOT/$flavour}
 
@@ -13,6 +14,7 @@ fragments() {
 	echo "$REPO/configs/base.config"
 	case "$flavour" in
 	test) echo "$REPO/configs/debug.config" ;;
+	kasan) echo "$REPO/configs/debug.config"; echo "$REPO/configs/kasan.config" ;;
 	bench) echo "$REPO/configs/bench.config" ;;
 	*) die "build: unknown flavour '$flavour'" ;;
 	esac

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
 	# kernel build
 	build-essential bc bison flex libelf-dev libssl-dev ccache cpio xz-utils
-	perl python3 rsync sparse git
+	perl python3 python3-ply python3-git rsync sparse git
 	# guest machine and the guest's userland (host root over 9p)
 	qemu-system-x86 ndctl xfsprogs e2fsprogs util-linux iproute2 procps kmod
 	rdma-core ibverbs-utils ibverbs-providers rdmacm-utils perftest fio

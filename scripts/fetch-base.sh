@@ -33,9 +33,19 @@ verify_tarball() {
 		die "$BASE_TARBALL: SHA-256 $sha, BASE pins $BASE_TARBALL_SHA256"
 }
 
-# The tree is current when its base tag records the tarball hash.
+# The tree is current when its base tag is the pinned commit.
 tree_is_current() {
-	[ -d "$SRC/.git" ] && [ "$(kgit tag -l --format='%(contents)' base 2>/dev/null)" = "$BASE_TARBALL_SHA256" ]
+	[ -d "$SRC/.git" ] && [ "$(base_commit)" = "$BASE_COMMIT" ]
+}
+
+# Debian's tarball ends its .gitignore with a packaging rule that ignores
+# everything at the top level but debian/; in a git tree of the source it
+# would keep every new file of the series out of "git add".  Drop exactly
+# that block (BASE says so) and make sure a new file is addable.
+drop_debian_ignore() {
+	sed -i '/^# Debian packaging: ignore everything at the top level/,/^!\/debian\/$/d' "$SRC/.gitignore"
+	! git -C "$SRC" check-ignore -q fs/new-file.c ||
+		die "fetch: new files under fs/ are still ignored by $SRC/.gitignore"
 }
 
 unpack_and_commit() {
@@ -43,13 +53,15 @@ unpack_and_commit() {
 	rm -rf "$SRC"
 	mkdir -p "$SRC"
 	tar -C "$SRC" --strip-components=1 -xf "$BASE_TARBALL"
-	say "fetch: recording the base commit"
 	kgit init -q -b "$BRANCH"
+	drop_debian_ignore
+	say "fetch: recording the base commit"
 	# -f: the tarball is the source of truth, the kernel's .gitignore is not.
 	kgit add -A -f .
 	GIT_AUTHOR_DATE="$BASE_COMMIT_DATE" GIT_COMMITTER_DATE="$BASE_COMMIT_DATE" \
 		kgit commit -q -m "Debian $BASE_PACKAGE $BASE_VERSION ($BASE_UPSTREAM_TAG)" \
-		-m "Unpacked from $(basename "$BASE_TARBALL"), sha256 $BASE_TARBALL_SHA256."
+		-m "Unpacked from $(basename "$BASE_TARBALL"), sha256 $BASE_TARBALL_SHA256," \
+		-m "without the Debian packaging rule of .gitignore that ignores every top-level path."
 	GIT_COMMITTER_DATE="$BASE_COMMIT_DATE" kgit tag -a -m "$BASE_TARBALL_SHA256" base
 }
 
