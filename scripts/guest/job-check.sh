@@ -10,14 +10,37 @@ here=$(dirname "$0")
 
 mkdir -p "$out/tap"
 
-# run_group NAME TIMEOUT CMD...: run a TAP-emitting command in a group.
+# run_group NAME TIMEOUT CMD...: run a TAP-emitting command (or shell
+# function) in a group.  A group that exits non-zero without reporting a
+# failed test (a crash, a missing program, a timeout) gets a failed test.
 run_group() {
 	local name=$1 limit=$2 tap=$out/tap/$1.tap rc=0
 	shift 2
 	progress "group $name: start"
-	timeout -k 10 "$limit" "$@" >"$tap" 2>&1 || rc=$?
-	[ "$rc" != 124 ] || echo "not ok - group $name timed out after ${limit}s" >>"$tap"
+	if declare -F "$1" >/dev/null; then
+		"$@" >"$tap" 2>&1 || rc=$?
+	else
+		timeout -k 10 "$limit" "$@" >"$tap" 2>&1 || rc=$?
+	fi
+	if [ "$rc" = 124 ]; then
+		echo "not ok - group $name timed out after ${limit}s" >>"$tap"
+	elif [ "$rc" != 0 ] && ! grep -qE '^(# )*not ok ' "$tap"; then
+		echo "not ok - group $name exited with status $rc" >>"$tap"
+	fi
 	progress "group $name: $(grep -c '^ok ' "$tap") ok, $(grep -c '^not ok ' "$tap") not ok, exit $rc"
+}
+
+# golden NAME: TAP for "$out/NAME is byte-identical to tests/golden/NAME",
+# a transcript recorded on the base kernel (see README).
+golden() {
+	local want=$here/../../tests/golden/$1
+	echo "TAP version 13"
+	echo "1..1"
+	if diff -u "$want" "$out/$1" | sed 's/^/# /'; then
+		echo "ok 1 $1 equals the base kernel's"
+	else
+		echo "not ok 1 $1 differs from the base kernel's"
+	fi
 }
 
 inject_fault() {
@@ -37,6 +60,8 @@ main() {
 	echo 1 >/proc/sys/vm/stat_refresh
 	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-before"
 	run_group env 300 env GUPL_EXPECT="$EXPECT" "$TESTS/env_test"
+	run_group swapon 300 env SWAPON_TRANSCRIPT="$out/swapon.txt" "$TESTS/swapon_test"
+	run_group swapon-golden 10 golden swapon.txt
 	if [ -n "$KSELFTEST_TESTS" ]; then
 		# shellcheck disable=SC2086
 		run_group kselftest 3600 "$TESTS/kselftest/run_kselftest.sh" $KSELFTEST_TESTS

@@ -2,6 +2,8 @@
 # Sourced by the guest jobs: brings up the test environment.
 #   /mnt/xfs   XFS on fsdax /dev/pmem0, reflink=1, 2 MiB stripe unit, dax=always
 #   /mnt/ext4  ext4 on fsdax /dev/pmem1, 2 MiB stripe, dax=always
+#   /mnt/xfs-nodax, /mnt/ext4-nodax  the same filesystems without DAX, on
+#              loop devices over tmpfs (swapfiles need a page cache)
 #   rxe0       soft-RoCE on dummy0 (192.0.2.1/24; no NIC: traffic never
 #              leaves the guest)
 
@@ -10,6 +12,7 @@ RXE_NETDEV=dummy0
 RXE_ADDR=192.0.2.1
 XFS_MNT=/mnt/xfs
 EXT4_MNT=/mnt/ext4
+NODAX_SIZE=512M
 
 progress() { echo "[gupl] $*" >/dev/console; echo "[gupl] $*"; }
 
@@ -49,10 +52,23 @@ setup_fs() {
 	fi
 	mount -o dax=always /dev/pmem0 "$XFS_MNT" || return 1
 	mount -o dax=always /dev/pmem1 "$EXT4_MNT" || return 1
+	setup_nodax xfs mkfs.xfs -q -f -m reflink=1 || return 1
+	setup_nodax ext4 mkfs.ext4 -q -F || return 1
 }
 
 rxe_active() {
 	grep -q ACTIVE "/sys/class/infiniband/$RXE_DEV/ports/1/state" 2>/dev/null
+}
+
+# setup_nodax FSTYPE MKFS...: a non-DAX filesystem on a loop device.
+setup_nodax() {
+	local fs=$1 img=/tmp/$1-nodax.img dev
+	shift
+	truncate -s "$NODAX_SIZE" "$img"
+	dev=$(losetup -f --show "$img") || return 1
+	"$@" "$dev" >/dev/null || return 1
+	mkdir -p "/mnt/$fs-nodax"
+	mount "$dev" "/mnt/$fs-nodax"
 }
 
 setup_rxe() {
