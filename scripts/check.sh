@@ -12,16 +12,19 @@ stage() {
 	"$@" || die "$name failed"
 }
 
+# GUPL_FLAVOUR=kasan runs the same checks on the KASAN kernel (README).
+flavour=${GUPL_FLAVOUR:-test}
+
 main() {
 	stage deps "$REPO/scripts/deps.sh"
 	stage fetch "$REPO/scripts/fetch-base.sh"
 	stage apply "$REPO/scripts/apply-series.sh"
 	stage stored "$REPO/scripts/check-stored.sh"
-	stage build "$REPO/scripts/build-kernel.sh" test
-	stage tests "$REPO/scripts/build-tests.sh"
+	stage build "$REPO/scripts/build-kernel.sh" "$flavour"
+	stage tests "$REPO/scripts/build-tests.sh" "$SRC" "$BUILD_ROOT/$flavour"
 	say "== boot"
 	local run
-	run=$("$REPO/scripts/run-guest.sh" check | tee /dev/stderr | tail -n 1) || die "boot failed"
+	run=$("$REPO/scripts/run-guest.sh" check "$BUILD_ROOT/$flavour" | tee /dev/stderr | tail -n 1) || die "boot failed"
 	say "== report ($run)"
 	"$REPO/scripts/report.sh" "$run" || die "check failed; logs in $run"
 	say "check: done in $(elapsed)s"
