@@ -1,7 +1,7 @@
 # Front door.  Every target is one script under scripts/; see README.md.
 #   make          the demonstration (fetch, apply, build, boot, demo)
 #   make check    the tests, ending with "N passed, N failed, N skipped"
-.PHONY: all demo check check-harness deps fetch apply regen stored kernel tests clean
+.PHONY: all demo check check-harness deps fetch apply regen stored patches kernel tests clean
 
 all: demo
 
@@ -28,6 +28,9 @@ regen:
 
 stored:
 	scripts/check-stored.sh
+
+patches:
+	scripts/check-patches.sh
 
 kernel:
 	scripts/build-kernel.sh test

@@ -20,6 +20,7 @@ main() {
 	stage fetch "$REPO/scripts/fetch-base.sh"
 	stage apply "$REPO/scripts/apply-series.sh"
 	stage stored "$REPO/scripts/check-stored.sh"
+	stage patches "$REPO/scripts/check-patches.sh"
 	stage build "$REPO/scripts/build-kernel.sh" "$flavour"
 	stage tests "$REPO/scripts/build-tests.sh" "$SRC" "$BUILD_ROOT/$flavour"
 	say "== boot"
