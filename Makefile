@@ -1,7 +1,7 @@
 # Front door.  Every target is one script under scripts/; see README.md.
 #   make          the demonstration (fetch, apply, build, boot, demo)
 #   make check    the tests, ending with "N passed, N failed, N skipped"
-.PHONY: all demo check check-harness deps fetch apply regen stored patches kernel tests clean
+.PHONY: all demo check check-harness check-series deps fetch apply regen stored patches kernel tests clean
 
 all: demo
 
@@ -13,6 +13,9 @@ check-harness:
 
 check:
 	scripts/check.sh
+
+check-series:
+	scripts/check-series.sh
 
 deps:
 	scripts/deps.sh

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Stage "build": configure and build a kernel out of tree with ccache.
 #   build-kernel.sh FLAVOUR [SOURCE_DIR [BUILD_DIR]]
-# FLAVOUR is "test" (configs/base + debug), "bench" (configs/base + bench)
-# or "kasan" (test + configs/kasan, for measuring KASAN's cost).
+# FLAVOUR is "test" (configs/base + debug), "bench" (configs/base + bench),
+# "kasan" (test + configs/kasan, for measuring KASAN's cost) or
+# "variant-NAME" (test + configs/variants/NAME, for make check-series).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavour=${1:?usage: build-kernel.sh test|bench|kasan [SOURCE_DIR [BUILD_DIR]]}
+flavour=${1:?usage: build-kernel.sh test|bench|kasan|variant-NAME [SOURCE_DIR [BUILD_DIR]]}
 src=${2:-$SRC}
 bld=${3:-$BUILD_ROOT/$flavour}
 
@@ -16,6 +17,11 @@ fragments() {
 	test) echo "$REPO/configs/debug.config" ;;
 	kasan) echo "$REPO/configs/debug.config"; echo "$REPO/configs/kasan.config" ;;
 	bench) echo "$REPO/configs/bench.config" ;;
+	variant-*)
+		[ -f "$REPO/configs/variants/${flavour#variant-}.config" ] ||
+			die "build: no configs/variants/${flavour#variant-}.config"
+		echo "$REPO/configs/debug.config"
+		echo "$REPO/configs/variants/${flavour#variant-}.config" ;;
 	*) die "build: unknown flavour '$flavour'" ;;
 	esac
 }
@@ -57,22 +63,24 @@ configure() {
 	echo "$want" >"$stamp"
 }
 
-# Every line of every fragment must hold in the final configuration.
+# Every symbol the fragments set must have, in the final configuration,
+# the value of the last fragment that sets it.
 check_fragments() {
-	local config=$1 frag line sym val bad=0
-	while read -r frag; do
-		while IFS= read -r line; do
-			case "$line" in CONFIG_*=*) ;; *) continue ;; esac
-			sym=${line%%=*} val=${line#*=}
-			if [ "$val" = n ]; then
-				grep -q "^$sym=" "$config" || continue
-			else
-				grep -qx "$sym=$val" "$config" && continue
-			fi
-			echo "  $(basename "$frag"): wanted $line, got: $(grep -E "^(# )?$sym[= ]" "$config" || echo unset)" >&2
-			bad=1
-		done <"$frag"
-	done < <(fragments)
+	local config=$1 line sym val bad=0
+	declare -A want=()
+	while IFS= read -r line; do
+		case "$line" in CONFIG_*=*) want[${line%%=*}]=${line#*=} ;; esac
+	done < <(cat $(fragments))
+	for sym in "${!want[@]}"; do
+		val=${want[$sym]}
+		if [ "$val" = n ]; then
+			grep -q "^$sym=" "$config" || continue
+		else
+			grep -qx "$sym=$val" "$config" && continue
+		fi
+		echo "  wanted $sym=$val, got: $(grep -E "^(# )?$sym[= ]" "$config" || echo unset)" >&2
+		bad=1
+	done
 	[ "$bad" = 0 ] || die "build: configuration fragments not satisfied (missing dependency?)"
 }
 
@@ -82,7 +90,10 @@ main() {
 	say "build: $flavour kernel from $src in $bld"
 	configure
 	say "build: compiling (log: $LOGS/build-$flavour.log)"
-	run_logged build "$LOGS/build-$flavour.log" kmake -j"$(nproc)" bzImage
+	local targets=bzImage
+	grep -qx CONFIG_MODULES=y "$bld/.config" && targets="bzImage modules"
+	# shellcheck disable=SC2086
+	run_logged build "$LOGS/build-$flavour.log" kmake -j"$(nproc)" $targets
 	run_logged build "$LOGS/headers-$flavour.log" kmake -s headers
 	say "build: $bld/arch/x86/boot/bzImage ($(du -h "$bld/arch/x86/boot/bzImage" | cut -f1))"
 }

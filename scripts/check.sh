@@ -24,11 +24,22 @@ main() {
 	stage build "$REPO/scripts/build-kernel.sh" "$flavour"
 	stage tests "$REPO/scripts/build-tests.sh" "$SRC" "$BUILD_ROOT/$flavour"
 	say "== boot"
-	local run
-	run=$("$REPO/scripts/run-guest.sh" check "$BUILD_ROOT/$flavour" | tee /dev/stderr | tail -n 1) || die "boot failed"
-	say "== report ($run)"
-	"$REPO/scripts/report.sh" "$run" || die "check failed; logs in $run"
+	local runs
+	runs=$(boot check) || die "boot failed"
+	if tree_has_series "$SRC"; then
+		say "== persist (two boots: RDMA WRITE, power off, read back)"
+		runs+=" $(boot persist-write)" || die "persist-write boot failed"
+		runs+=" $(GUPL_PREV_RUN=${runs##* } boot persist-read)" || die "persist-read boot failed"
+	fi
+	say "== report ($runs)"
+	# shellcheck disable=SC2086
+	"$REPO/scripts/report.sh" $runs || die "check failed; logs in $runs"
 	say "check: done in $(elapsed)s"
+}
+
+# boot JOB: run a guest job; print its run directory.
+boot() {
+	"$REPO/scripts/run-guest.sh" "$1" "$BUILD_ROOT/$flavour" | tee /dev/stderr | tail -n 1
 }
 
 main "$@"

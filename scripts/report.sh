@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Stage "report": judge a finished check run.
-#   report.sh RUN_DIR
+# Stage "report": judge finished check runs (one per guest boot).
+#   report.sh RUN_DIR...
 # Counts the TAP of every group, fails on any kernel splat in the console
 # log (even when every test passed) and on unbalanced FOLL_PIN counters,
 # and ends with the plain line "N passed, N failed, N skipped".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-run=${1:?usage: report.sh RUN_DIR}
+[ $# -gt 0 ] || die "usage: report.sh RUN_DIR..."
 
 # Kernel reports that fail a run whatever the tests said.
 SPLATS='BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|general protection fault|KASAN:|UBSAN:|possible circular locking|INFO: task .* blocked for more than|soft lockup|hard LOCKUP|rcu: INFO|Call Trace:'
@@ -55,19 +55,20 @@ pins_balanced() {
 }
 
 main() {
-	local taps pass=0 fail=0 skip=0 status bad=0
-	status=$(sed -n 's/^status=//p' "$run/guest/result" 2>/dev/null)
-	taps=$(ls "$run"/guest/tap/*.tap 2>/dev/null || true)
-	if [ -n "$taps" ]; then
-		# shellcheck disable=SC2086
-		read -r pass fail skip < <(count_tap $taps)
-		# shellcheck disable=SC2086
-		list_failures $taps
+	local taps=() pass=0 fail=0 skip=0 status bad=0
+	shopt -s nullglob
+	for run in "$@"; do
+		status=$(sed -n 's/^status=//p' "$run/guest/result" 2>/dev/null)
+		[ "$status" = 0 ] || { echo "  guest job exited with status ${status:-none}; see $run/guest/job.log"; bad=1; }
+		scan_splats || { echo "  the kernel reported a problem: the run fails even if the tests passed"; bad=1; }
+		pins_balanced || bad=1
+		taps+=("$run"/guest/tap/*.tap)
+	done
+	if [ "${#taps[@]}" -gt 0 ]; then
+		read -r pass fail skip < <(count_tap "${taps[@]}")
+		list_failures "${taps[@]}"
 	fi
 	[ "$((pass + fail + skip))" -gt 0 ] || { echo "  no test ran"; bad=1; }
-	[ "$status" = 0 ] || { echo "  guest job exited with status ${status:-none}; see $run/guest/job.log"; bad=1; }
-	scan_splats || { echo "  the kernel reported a problem: the run fails even if the tests passed"; bad=1; }
-	pins_balanced || bad=1
 	echo "$pass passed, $fail failed, $skip skipped"
 	[ "$fail" = 0 ] && [ "$bad" = 0 ]
 }

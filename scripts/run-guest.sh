@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Stage "boot": run one guest job under QEMU and collect its verdict.
-#   run-guest.sh JOB [BUILD_DIR]      (JOB: check or demo)
+#   run-guest.sh JOB [BUILD_DIR]
+# JOB: check, demo, persist-write or persist-read (scripts/guest/job-*.sh).
 # Environment: GUPL_ACCEL=kvm to use KVM (default TCG); GUPL_TIMEOUT
 # seconds (default 2400); GUPL_INJECT=warn|hang|noboot to prove that the
 # harness catches those faults; GUPL_EXPECT=base|series to override what
-# the tree says the kernel must do.
+# the tree says the kernel must do; GUPL_PREV_RUN, the run directory of the
+# boot before (persist-read).
 # Prints the run directory on the last line of stdout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-job=${1:?usage: run-guest.sh check|demo [BUILD_DIR]}
+job=${1:?usage: run-guest.sh JOB [BUILD_DIR]}
+[ -x "$REPO/scripts/guest/job-$job.sh" ] || die "boot: no guest job '$job'"
 bld=${2:-$BUILD_ROOT/test}
 timeout_s=${GUPL_TIMEOUT:-2400}
 inject=${GUPL_INJECT:-}
@@ -33,6 +36,7 @@ write_guest_config() {
 	TESTS=$OUT/tests
 	EXPECT=$expect
 	KSELFTEST_TESTS="$(cat "$OUT/tests/kselftest.args" 2>/dev/null)"
+	PREV_RUN=${GUPL_PREV_RUN:-}
 	CONF
 }
 

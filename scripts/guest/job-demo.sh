@@ -9,6 +9,7 @@ set -uo pipefail
 out=$1
 here=$(dirname "$0")
 . "$here/setup.sh"
+. "$here/rdma-tools.sh"
 . "$out/../config.sh"
 
 F=$XFS_MNT/rdma-buffer
@@ -67,12 +68,61 @@ truncate_while_registered() {
 	show truncate -s 0 "$F" || expect "truncate failed after ibv_dereg_mr"
 }
 
+# show_file LOG: its lines as demo lines.
+show_file() {
+	while IFS= read -r l; do progress "demo:     $l"; done <"$1"
+}
+
+RDMA_FILE_SIZE=$((8 << 20))
+truncate_while_running() {
+	step "   $1 is registered; truncate of it now says:"
+	if show truncate -s 0 "$1"; then
+		expect "truncate succeeded while the file was registered"
+	fi
+}
+
+# perftest's ib_write_bw with both buffers on fsdax files (--mmap): the
+# server's on XFS, the client's on ext4.
+perftest_write_bw() {
+	local srv=$XFS_MNT/ib_write_bw.server cli=$EXT4_MNT/ib_write_bw.client
+	step "5. perftest: ib_write_bw for 4 s, its buffers on fsdax files (--mmap)"
+	write_file "$srv" "$RDMA_FILE_SIZE" 0x00 && write_file "$cli" "$RDMA_FILE_SIZE" 0x00 ||
+		expect "could not write $srv and $cli"
+	WHILE_REGISTERED=truncate_while_running ib_write_bw_pair "$srv" "$cli" "$out/ib_write_bw" -D 4 ||
+		expect "ib_write_bw failed (see $out/ib_write_bw.*)"
+	show_file "$out/ib_write_bw.cmd"
+	grep -A1 -E '^ *#bytes' "$out/ib_write_bw.client" |
+		while IFS= read -r l; do progress "demo:       $l"; done
+	step "   both ends deregistered: truncate works again"
+	show truncate -s 0 "$srv" "$cli" || expect "truncate failed after ib_write_bw ended"
+}
+
+# fio's rdma engine: RDMA WRITEs of a byte pattern from the initiator's
+# buffers (ext4 file) into the target's (XFS file).
+fio_rdma_write() {
+	local tgt=$XFS_MNT/fio.target ini=$EXT4_MNT/fio.initiator byte=0x6d
+	step "6. fio: rdma engine, RDMA WRITE of blocks of $byte for 4 s into buffers on an fsdax file"
+	write_file "$tgt" "$RDMA_FILE_SIZE" 0x00 && write_file "$ini" "$RDMA_FILE_SIZE" 0x00 ||
+		expect "could not write $tgt and $ini"
+	WHILE_REGISTERED=truncate_while_running fio_rdma_pair "$tgt" "$ini" "$byte" "$out/fio" \
+		--time_based --runtime=4 || expect "fio failed (see $out/fio.*)"
+	show_file "$out/fio.cmd"
+	grep -E '^ *WRITE:' "$out/fio.initiator" | while IFS= read -r l; do progress "demo:       $l"; done
+	step "   the target's file now holds the initiator's $byte blocks, written by the NIC:"
+	show sh -c "od -An -tx1 -N16 '$tgt'"
+	holds_byte "$tgt" "$byte" || expect "the target's file does not start with a block of $byte"
+	step "   deregistered: truncate works again"
+	show truncate -s 0 "$tgt" "$ini" || expect "truncate failed after fio ended"
+}
+
 main() {
 	setup_all >"$out/setup.log" 2>&1 || { progress "setup failed"; cat "$out/setup.log"; return 1; }
 	step "kernel $(uname -r): expecting the behaviour of the $EXPECT kernel"
 	make_file
 	if register; then
 		truncate_while_registered
+		perftest_write_bw
+		fio_rdma_write
 	fi
 	[ "$failed" = 0 ] && step "every step behaved as documented." || step "some step did not behave as documented."
 	dmesg >"$out/dmesg.txt"
