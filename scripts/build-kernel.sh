@@ -8,8 +8,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 flavour=${1:?usage: build-kernel.sh test|bench|kasan|variant-NAME [SOURCE_DIR [BUILD_DIR]]}
-src=${2:-$SRC}
-bld=${3:-$BUILD_ROOT/$flavour}
+# Absolute: make -C resolves a relative O= against the source tree.
+src=$(realpath -m "${2:-$SRC}")
+bld=$(realpath -m "${3:-$BUILD_ROOT/$flavour}")
 
 fragments() {
 	echo "$REPO/configs/base.config"

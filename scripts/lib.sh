@@ -4,6 +4,7 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-$REPO/out}
 SRC=$OUT/src/linux
+BASE_SRC=$OUT/src/base	# a work tree of $SRC at the base: the kernel without the series
 BUILD_ROOT=$OUT/build
 LOGS=$OUT/logs
 BRANCH=series
@@ -63,6 +64,14 @@ wait_or_tick() {
 kgit() { git -C "$SRC" "$@"; }
 
 base_commit() { kgit rev-parse --verify -q 'refs/tags/base^{commit}'; }
+
+# base_tree: make $BASE_SRC, the base kernel, for A/B comparisons.
+base_tree() {
+	base_commit >/dev/null || die "no base tree in $SRC (make apply)"
+	kgit worktree prune
+	[ -d "$BASE_SRC" ] || kgit worktree add -q --detach "$BASE_SRC" base
+	git -C "$BASE_SRC" checkout -q --detach base
+}
 
 # series_patches: the patch files named by patches/series, in order.
 series_patches() {

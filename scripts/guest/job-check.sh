@@ -43,6 +43,27 @@ golden() {
 	fi
 }
 
+# base_refusals: TAP for "on a kernel without the series, every fsdax test
+# of the selftests skipped with the refusal", so that none passes by
+# accident (a refusal test whose errno happens to match).
+base_refusals() {
+	local tap=$out/tap/kselftest.tap prog why n bad i=0
+	echo "TAP version 13"
+	echo "1..2"
+	for prog in "rdma_mr:ibv_reg_mr: EOPNOTSUPP" "fsdax:gup_test has no gup_longterm"; do
+		why=${prog#*:} prog=${prog%%:*}
+		n=$(grep -cE "^# (not )?ok [0-9]+ $prog\.(xfs|ext4)\." "$tap" || true)
+		bad=$(grep -E "^# (not )?ok [0-9]+ $prog\.(xfs|ext4)\." "$tap" |
+			grep -vF "# SKIP $why" || true)
+		if [ "$n" -gt 0 ] && [ -z "$bad" ]; then
+			echo "ok $((++i)) $n $prog tests skip: $why"
+		else
+			echo "$bad" | sed 's/^/# unexpected: /'
+			echo "not ok $((++i)) $prog tests skip ($n found): $why"
+		fi
+	done
+}
+
 inject_fault() {
 	case "$inject" in
 	"") ;;
@@ -64,7 +85,13 @@ main() {
 	run_group swapon-golden 10 golden swapon.txt
 	if [ -n "$KSELFTEST_TESTS" ]; then
 		# shellcheck disable=SC2086
-		run_group kselftest 3600 "$TESTS/kselftest/run_kselftest.sh" $KSELFTEST_TESTS
+		# On the series, a refused fsdax pin is a failure, not a skip.
+		local require=GUP_LONGTERM_REQUIRE=
+		[ "$EXPECT" != series ] || require=GUP_LONGTERM_REQUIRE=1
+		# shellcheck disable=SC2086
+		run_group kselftest 3600 env "$require" \
+			"$TESTS/kselftest/run_kselftest.sh" $KSELFTEST_TESTS
+		[ "$EXPECT" != base ] || run_group base-refusals 10 base_refusals
 	fi
 	echo 1 >/proc/sys/vm/stat_refresh
 	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-after"
