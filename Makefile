@@ -1,12 +1,18 @@
 # Front door.  Every target is one script under scripts/; see README.md.
 #   make          the demonstration (fetch, apply, build, boot, demo)
 #   make check    the tests, ending with "N passed, N failed, N skipped"
-.PHONY: all demo check check-harness check-series deps fetch apply regen stored patches kernel tests clean
+.PHONY: all demo check check-base check-harness check-series bench deps fetch apply regen stored patches kernel tests clean
 
 all: demo
 
 demo:
 	scripts/demo.sh
+
+check-base:
+	scripts/check-base.sh
+
+bench:
+	scripts/bench.sh
 
 check-harness:
 	scripts/check-harness.sh

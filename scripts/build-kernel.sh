@@ -90,12 +90,14 @@ main() {
 	mkdir -p "$bld"
 	say "build: $flavour kernel from $src in $bld"
 	configure
-	say "build: compiling (log: $LOGS/build-$flavour.log)"
-	local targets=bzImage
+	# Logs named after the build directory: flavours share no log.
+	local targets=bzImage name
+	name=$(basename "$bld")
+	say "build: compiling (log: $LOGS/build-$name.log)"
 	grep -qx CONFIG_MODULES=y "$bld/.config" && targets="bzImage modules"
 	# shellcheck disable=SC2086
-	run_logged build "$LOGS/build-$flavour.log" kmake -j"$(nproc)" $targets
-	run_logged build "$LOGS/headers-$flavour.log" kmake -s headers
+	run_logged build "$LOGS/build-$name.log" kmake -j"$(nproc)" $targets
+	run_logged build "$LOGS/headers-$name.log" kmake -s headers
 	say "build: $bld/arch/x86/boot/bzImage ($(du -h "$bld/arch/x86/boot/bzImage" | cut -f1))"
 }
 
