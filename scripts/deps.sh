@@ -12,6 +12,8 @@ PACKAGES=(
 	rdma-core ibverbs-utils ibverbs-providers rdmacm-utils perftest fio
 	# selftests built on the host
 	libibverbs-dev librdmacm-dev
+	# benchmark plots (make bench)
+	gnuplot-nox
 )
 
 missing() {

@@ -3,7 +3,10 @@
 #   run-guest.sh JOB [BUILD_DIR]
 # JOB: check, demo, persist-write or persist-read (scripts/guest/job-*.sh).
 # Environment: GUPL_ACCEL=kvm to use KVM (default TCG); GUPL_TIMEOUT
-# seconds (default 2400); GUPL_INJECT=warn|hang|noboot to prove that the
+# seconds (default 2400); GUPL_MEM, the guest's RAM (default 4G);
+# GUPL_DEVDAX=1 adds a third nvdimm for a device-DAX namespace;
+# GUPL_BENCH_REPS and GUPL_BENCH_PARTS for the bench job (scripts/bench.sh);
+# GUPL_INJECT=warn|hang|noboot to prove that the
 # harness catches those faults; GUPL_EXPECT=base|series to override what
 # the tree says the kernel must do; GUPL_PREV_RUN, the run directory of the
 # boot before (persist-read).
@@ -37,16 +40,33 @@ write_guest_config() {
 	EXPECT=$expect
 	KSELFTEST_TESTS="$(cat "$OUT/tests/kselftest.args" 2>/dev/null)"
 	PREV_RUN=${GUPL_PREV_RUN:-}
+	BENCH_REPS=${GUPL_BENCH_REPS:-10}
+	BENCH_PARTS="${GUPL_BENCH_PARTS:-}"
 	CONF
 }
 
-# Sparse backing files for the two nvdimms.  They outlive the guest, as
+# Sparse backing files for the nvdimms.  They outlive the guest, as
 # persistent memory outlives a reboot.
 pmem_files() {
 	local i
 	mkdir -p "$pmem"
-	for i in 0 1; do
+	for i in $(nvdimm_ids); do
 		[ -f "$pmem/nvdimm$i.img" ] || truncate -s "$PMEM_SIZE" "$pmem/nvdimm$i.img"
+	done
+}
+
+nvdimm_ids() {
+	echo 0 1
+	[ "${GUPL_DEVDAX:-}" != 1 ] || echo 2
+}
+
+# QEMU options for the nvdimms: 0 and 1 for the fsdax filesystems, 2
+# (GUPL_DEVDAX=1) for device-DAX.
+nvdimm_args() {
+	local i
+	for i in $(nvdimm_ids); do
+		echo "-object memory-backend-file,id=nv$i,share=on,mem-path=$pmem/nvdimm$i.img,size=$PMEM_SIZE,align=2M"
+		echo "-device nvdimm,id=nvdimm$i,memdev=nv$i"
 	done
 }
 
@@ -71,11 +91,8 @@ run_qemu() {
 	local rc=0
 	# shellcheck disable=SC2046
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 -nodefaults -display none -no-reboot \
-		-machine pc,nvdimm=on $(qemu_accel) -smp 2 -m 4G,slots=4,maxmem=16G \
-		-object memory-backend-file,id=nv0,share=on,mem-path="$pmem/nvdimm0.img",size=$PMEM_SIZE,align=2M \
-		-device nvdimm,id=nvdimm0,memdev=nv0 \
-		-object memory-backend-file,id=nv1,share=on,mem-path="$pmem/nvdimm1.img",size=$PMEM_SIZE,align=2M \
-		-device nvdimm,id=nvdimm1,memdev=nv1 \
+		-machine pc,nvdimm=on $(qemu_accel) -smp 2 -m "${GUPL_MEM:-4G},slots=4,maxmem=32G" \
+		$(nvdimm_args) \
 		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
 		-fsdev local,id=run,path="$run",security_model=none,multidevs=remap \
