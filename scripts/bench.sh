@@ -12,13 +12,6 @@ set -euo pipefail
 
 RESULTS=$OUT/bench
 
-stage() {
-	local name=$1
-	shift
-	say "== $name"
-	"$@" || die "$name failed"
-}
-
 # boot BUILD_DIR EXPECT: the bench job on one kernel; prints its run directory.
 boot() {
 	GUPL_MEM=12G GUPL_DEVDAX=1 GUPL_EXPECT=$2 GUPL_TIMEOUT=${GUPL_TIMEOUT:-5400} \

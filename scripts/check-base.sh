@@ -8,13 +8,6 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-stage() {
-	local name=$1
-	shift
-	say "== $name"
-	"$@" || die "$name failed"
-}
-
 main() {
 	local run
 	stage deps "$REPO/scripts/deps.sh"

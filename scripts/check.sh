@@ -5,13 +5,6 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-stage() {
-	local name=$1
-	shift
-	say "== $name"
-	"$@" || die "$name failed"
-}
-
 # GUPL_FLAVOUR=kasan runs the same checks on the KASAN kernel (README).
 flavour=${GUPL_FLAVOUR:-test}
 

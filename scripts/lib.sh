@@ -31,6 +31,15 @@ say() { printf '[%5ss] %s\n' "$(elapsed)" "$*"; }
 
 die() { printf '[%5ss] ERROR: %s\n' "$(elapsed)" "$*" >&2; exit 1; }
 
+# stage NAME CMD...: announce a stage of a front-door script and run it;
+# die naming the stage if it fails.
+stage() {
+	local name=$1
+	shift
+	say "== $name"
+	"$@" || die "$name failed"
+}
+
 # run_logged STAGE LOGFILE CMD...: run CMD with its output in LOGFILE,
 # saying every minute what it is doing; on failure name the stage and show
 # the tail of the log.
