@@ -7,8 +7,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-src=${1:-$SRC}
-bld=${2:-$BUILD_ROOT/test}
+# Absolute: make -C runs the selftests' build from another directory.
+src=$(realpath -m "${1:-$SRC}")
+bld=$(realpath -m "${2:-$BUILD_ROOT/test}")
 dst=$OUT/tests
 
 harness_programs() {
@@ -16,6 +17,11 @@ harness_programs() {
 	for prog in env_test mr_hold swapon_test bench_reg bench_swap bench_frag; do
 		gcc -Wall -Werror -O2 -I"$src/tools/testing/selftests" -isystem "$bld/usr/include" \
 			-o "$dst/$prog" "$REPO/tests/$prog.c" -libverbs
+	done
+	# librpma's two ends (Debian's librpma 1.2 and libpmem2).
+	for prog in rpma_server rpma_client; do
+		gcc -Wall -Werror -O2 -isystem "$bld/usr/include" \
+			-o "$dst/$prog" "$REPO/tests/$prog.c" -lrpma -lpmem2 -libverbs
 	done
 }
 

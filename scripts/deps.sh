@@ -10,8 +10,9 @@ PACKAGES=(
 	# guest machine and the guest's userland (host root over 9p)
 	qemu-system-x86 ndctl xfsprogs e2fsprogs util-linux iproute2 procps kmod
 	rdma-core ibverbs-utils ibverbs-providers rdmacm-utils perftest fio
-	# selftests built on the host
-	libibverbs-dev librdmacm-dev
+	# selftests and librpma test programs built on the host (the guest
+	# runs the host's librpma0 and libpmem2 over 9p)
+	libibverbs-dev librdmacm-dev librpma-dev libpmem2-dev
 	# benchmark plots (make bench)
 	gnuplot-nox
 )

@@ -6,6 +6,7 @@ set -uo pipefail
 out=$1 inject=${2:-}
 here=$(dirname "$0")
 . "$here/setup.sh"
+. "$here/rdma-tools.sh"
 . "$out/../config.sh"	# written by the host: TESTS, EXPECT, KSELFTEST_TESTS
 
 mkdir -p "$out/tap"
@@ -64,6 +65,29 @@ base_refusals() {
 	done
 }
 
+# librpma_group: TAP for a librpma application (rpma_pair) whose memory is
+# a fallocated file of fsdax XFS, then of fsdax ext4.  With the series the
+# client's data must be in the file; on the base kernel rpma_mr_reg must be
+# refused with EOPNOTSUPP (rxe has no ODP for librpma's retry).
+librpma_group() {
+	local fs dir rc i=0 byte=0xa7
+	echo "TAP version 13"
+	echo "1..2"
+	for fs in xfs ext4; do
+		dir=$XFS_MNT
+		[ "$fs" = xfs ] || dir=$EXT4_MNT
+		rc=0
+		rpma_pair "$dir/rpma.file" "$byte" "$out/rpma-$fs" || rc=$?
+		sed 's/^/# /' "$out/rpma-$fs.log"
+		case "$EXPECT:$rc" in
+		series:0) echo "ok $((++i)) librpma $fs: rpma_write of $byte into a fallocated fsdax file, flushed, read back" ;;
+		base:3) echo "ok $((++i)) librpma $fs: rpma_mr_reg refused with EOPNOTSUPP, as on 6.12" ;;
+		*) echo "not ok $((++i)) librpma $fs: server exit status $rc on the $EXPECT kernel" ;;
+		esac
+		rm -f "$dir/rpma.file"
+	done
+}
+
 inject_fault() {
 	case "$inject" in
 	"") ;;
@@ -89,10 +113,12 @@ main() {
 		local require=GUP_LONGTERM_REQUIRE=
 		[ "$EXPECT" != series ] || require=GUP_LONGTERM_REQUIRE=1
 		# shellcheck disable=SC2086
-		run_group kselftest 3600 env "$require" \
+		# fsdax_fuzz: the same shapes on every run unless GUPL_FUZZ_SEED
+		run_group kselftest 3600 env "$require" FUZZ_SEED="$FUZZ_SEED" \
 			"$TESTS/kselftest/run_kselftest.sh" $KSELFTEST_TESTS
 		[ "$EXPECT" != base ] || run_group base-refusals 10 base_refusals
 	fi
+	run_group librpma 600 librpma_group
 	echo 1 >/proc/sys/vm/stat_refresh
 	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-after"
 	dmesg >"$out/dmesg.txt"

@@ -115,6 +115,21 @@ fio_rdma_write() {
 	show truncate -s 0 "$tgt" "$ini" || expect "truncate failed after fio ended"
 }
 
+# librpma, the library for RDMA to persistent memory: a server maps a
+# posix_fallocate()d file (unwritten extents) with libpmem2 and registers
+# it; a client writes into it and flushes, the server reads it back.
+rpma_write_flush() {
+	local f=$XFS_MNT/rpma.demo byte=0x4b
+	step "7. librpma: a server maps a fallocated file with libpmem2 and registers it (rpma_mr_reg);"
+	step "   a client rpma_write()s $byte over half of it and rpma_flush()es"
+	rpma_pair "$f" "$byte" "$out/rpma" || expect "librpma failed (see $out/rpma.log)"
+	show_file "$out/rpma.cmd"
+	sed 's/^/  /' "$out/rpma.log" >"$out/rpma.show"
+	show_file "$out/rpma.show"
+	step "   deregistered: truncate works again"
+	show truncate -s 0 "$f" || expect "truncate failed after rpma_server ended"
+}
+
 main() {
 	setup_all >"$out/setup.log" 2>&1 || { progress "setup failed"; cat "$out/setup.log"; return 1; }
 	step "kernel $(uname -r): expecting the behaviour of the $EXPECT kernel"
@@ -123,6 +138,7 @@ main() {
 		truncate_while_registered
 		perftest_write_bw
 		fio_rdma_write
+		rpma_write_flush
 	fi
 	[ "$failed" = 0 ] && step "every step behaved as documented." || step "some step did not behave as documented."
 	dmesg >"$out/dmesg.txt"

@@ -11,6 +11,7 @@ here=$(dirname "$0")
 . "$here/rdma-tools.sh"
 
 TARGET=$XFS_MNT/persist.target
+RPMA_FILE=$XFS_MNT/persist.rpma
 
 main() {
 	local byte
@@ -19,12 +20,18 @@ main() {
 	byte=$(cat "$PREV_RUN/guest/persist.byte") || return 1
 	{
 		echo "TAP version 13"
-		echo "1..1"
+		echo "1..2"
 		if holds_byte "$TARGET" "$byte"; then
 			echo "ok 1 after a power cycle, $TARGET holds the $byte blocks written by RDMA"
 		else
 			echo "not ok 1 after a power cycle, $TARGET does not hold the $byte blocks written by RDMA"
 			od -An -tx1 -N32 "$TARGET" | sed 's/^/# /'
+		fi
+		if "$TESTS/rpma_server" check "$RPMA_FILE" "$byte" >"$out/rpma-check.log" 2>&1; then
+			echo "ok 2 after a power cycle, $RPMA_FILE holds the $byte written by librpma"
+		else
+			sed 's/^/# /' "$out/rpma-check.log"
+			echo "not ok 2 after a power cycle, $RPMA_FILE does not hold the $byte written by librpma"
 		fi
 	} >"$out/tap/persist-read.tap" 2>&1
 	echo 1 >/proc/sys/vm/stat_refresh

@@ -96,3 +96,50 @@ holds_byte() {
 	[ "$(head -c "$n" "$1" | od -An -v -tx1 | tr -s ' \n' '\n' | grep -cvx "${2#0x}\|")" = 0 ] &&
 		[ "$(head -c "$n" "$1" | wc -c)" = "$n" ]
 }
+
+RPMA_PORT=7204
+RPMA_TIMEOUT=180
+
+# rpma_server_up LOG PID: is the server listening, or gone?
+rpma_server_up() {
+	grep -q '^rpma_server: listening on' "$1" || ! kill -0 "$2" 2>/dev/null
+}
+
+# rpma_pair FILE BYTE LOG_PREFIX [SERVER_OPTION...]: a librpma application
+# (tests/rpma_server, tests/rpma_client) whose memory is FILE: the server
+# creates FILE with posix_fallocate, maps it with libpmem2 and registers it
+# with rpma_mr_reg; the client rpma_write()s BYTE over a range of it and
+# rpma_flush()es; the server checks the file with pread.  Their lines go
+# to LOG_PREFIX.server and LOG_PREFIX.client, and together, the client's
+# after the server's "connected", to LOG_PREFIX.log.  Returns the server's
+# exit status: 0 the file holds the data, 3 the kernel refused the
+# registration (EOPNOTSUPP), anything else a failure (the client's too).
+rpma_pair() {
+	local file=$1 byte=$2 log=$3 server rc=0 crc="not run"
+	shift 3
+	echo "\$ rpma_server -p $RPMA_PORT ${*:+$* }serve $file $byte &" >"$log.cmd"
+	echo "\$ rpma_client -p $RPMA_PORT $byte" >>"$log.cmd"
+	: >"$log.client"
+	timeout -k 5 "$RPMA_TIMEOUT" "$TESTS/rpma_server" -p "$RPMA_PORT" "$@" serve "$file" "$byte" >"$log.server" 2>&1 &
+	server=$!
+	wait_for 600 rpma_server_up "$log.server" "$server" ||
+		echo "rpma_pair: the server never listened" >>"$log.client"
+	if grep -q '^rpma_server: listening on' "$log.server"; then
+		crc=0
+		timeout -k 5 "$RPMA_TIMEOUT" "$TESTS/rpma_client" -p "$RPMA_PORT" "$byte" >"$log.client" 2>&1 || crc=$?
+		# A client that failed leaves the server waiting for it.
+		[ "$crc" = 0 ] || kill "$server" 2>/dev/null
+	fi
+	wait "$server" || rc=$?
+	awk -v c="$log.client" '
+		function client(l) { while ((getline l < c) > 0) print l; done = 1 }
+		{ print } /^rpma_server: connected/ && !done { client() }
+		END { if (!done) client() }' "$log.server" >"$log.log"
+	echo "rpma_pair: server exit status $rc, client exit status $crc" >>"$log.log"
+	# The server's status decides, but a failed client is a failure.
+	case "$crc:$rc" in
+	0:* | "not run":*) ;;
+	*:0) rc=1 ;;
+	esac
+	return "$rc"
+}
