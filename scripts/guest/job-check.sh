@@ -50,11 +50,14 @@ golden() {
 base_refusals() {
 	local tap=$out/tap/kselftest.tap prog why n bad i=0
 	echo "TAP version 13"
-	echo "1..2"
-	for prog in "rdma_mr:ibv_reg_mr: EOPNOTSUPP" "fsdax:gup_test has no gup_longterm"; do
+	echo "1..4"
+	for prog in "rdma_mr\.(xfs|ext4)\.:ibv_reg_mr: EOPNOTSUPP" \
+		    "fsdax\.(xfs|ext4)\.:gup_test has no gup_longterm" \
+		    "fuzz\.(xfs|ext4)\.gup_test:gup_test has no gup_longterm" \
+		    "fuzz\.(xfs|ext4)\.verbs:ibv_reg_mr: EOPNOTSUPP"; do
 		why=${prog#*:} prog=${prog%%:*}
-		n=$(grep -cE "^# (not )?ok [0-9]+ $prog\.(xfs|ext4)\." "$tap" || true)
-		bad=$(grep -E "^# (not )?ok [0-9]+ $prog\.(xfs|ext4)\." "$tap" |
+		n=$(grep -cE "^# (not )?ok [0-9]+ $prog" "$tap" || true)
+		bad=$(grep -E "^# (not )?ok [0-9]+ $prog" "$tap" |
 			grep -vF "# SKIP $why" || true)
 		if [ "$n" -gt 0 ] && [ -z "$bad" ]; then
 			echo "ok $((++i)) $n $prog tests skip: $why"
