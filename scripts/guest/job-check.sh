@@ -18,11 +18,14 @@ run_group() {
 	local name=$1 limit=$2 tap=$out/tap/$1.tap rc=0
 	shift 2
 	progress "group $name: start"
+	# Through a pipe: kselftest's runner reopens /dev/stdout, which on a
+	# regular file starts writing at its beginning again.
 	if declare -F "$1" >/dev/null; then
-		"$@" >"$tap" 2>&1 || rc=$?
+		"$@" 2>&1 | cat >"$tap"
 	else
-		timeout -k 10 "$limit" "$@" >"$tap" 2>&1 || rc=$?
+		timeout -k 10 "$limit" "$@" 2>&1 | cat >"$tap"
 	fi
+	rc=${PIPESTATUS[0]}
 	if [ "$rc" = 124 ]; then
 		echo "not ok - group $name timed out after ${limit}s" >>"$tap"
 	elif [ "$rc" != 0 ] && ! grep -qE '^(# )*not ok ' "$tap"; then
