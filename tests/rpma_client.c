@@ -20,34 +20,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#define RPMA_PROG "rpma_client"
 #include "rpma_common.h"
 
 #define FLUSH_ID	((void *)0xf1)
 
 static const char *addr = RPMA_ADDR, *port = RPMA_PORT;
-
-#define say(...) do { printf("rpma_client: " __VA_ARGS__); putchar('\n'); \
-		      fflush(stdout); } while (0)
-
-static int fail(const char *what, int ret)
-{
-	say("FAIL: %s: %s", what, rpma_err_2str(ret));
-	return 1;
-}
-
-static bool next_event_is(struct rpma_conn *conn, enum rpma_conn_event want)
-{
-	enum rpma_conn_event ev = RPMA_CONN_UNDEFINED;
-	int ret = rpma_conn_next_event(conn, &ev);
-
-	if (ret)
-		say("rpma_conn_next_event: %s", rpma_err_2str(ret));
-	else if (ev != want)
-		say("connection event %s, expected %s",
-		    rpma_utils_conn_event_2str(ev),
-		    rpma_utils_conn_event_2str(want));
-	return !ret && ev == want;
-}
 
 /* Wait for the completion of the flush (the write reports only errors). */
 static int wait_flush(struct rpma_conn *conn)

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,32 @@ static inline int parse_byte(const char *s)
 	long v = strtol(s, &end, 0);
 
 	return *s && !*end && v > 0 && v < 256 ? (int)v : -1;
+}
+
+/* One line of output, prefixed with the program's name (RPMA_PROG). */
+#define say(...) do { printf(RPMA_PROG ": " __VA_ARGS__); putchar('\n'); \
+		      fflush(stdout); } while (0)
+
+static inline int fail(const char *what, int ret)
+{
+	say("FAIL: %s: %s", what, rpma_err_2str(ret));
+	return 1;
+}
+
+/* Wait for the connection's next event; is it @want? */
+static inline bool next_event_is(struct rpma_conn *conn,
+				 enum rpma_conn_event want)
+{
+	enum rpma_conn_event ev = RPMA_CONN_UNDEFINED;
+	int ret = rpma_conn_next_event(conn, &ev);
+
+	if (ret)
+		say("rpma_conn_next_event: %s", rpma_err_2str(ret));
+	else if (ev != want)
+		say("connection event %s, expected %s",
+		    rpma_utils_conn_event_2str(ev),
+		    rpma_utils_conn_event_2str(want));
+	return !ret && ev == want;
 }
 
 #endif

@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define RPMA_PROG "rpma_server"
 #include "rpma_common.h"
 
 #define EXIT_REFUSED	3
@@ -40,15 +41,6 @@
 			 IBV_ACCESS_REMOTE_READ)
 
 static const char *addr = RPMA_ADDR, *port = RPMA_PORT;
-
-#define say(...) do { printf("rpma_server: " __VA_ARGS__); putchar('\n'); \
-		      fflush(stdout); } while (0)
-
-static int fail(const char *what, int ret)
-{
-	say("FAIL: %s: %s", what, rpma_err_2str(ret));
-	return 1;
-}
 
 /*
  * Check FILE: BYTE over the written range, zeroes elsewhere.  Prints the
@@ -162,21 +154,6 @@ static const char *granularity(enum pmem2_granularity g)
 	case PMEM2_GRANULARITY_PAGE: return "page (no MAP_SYNC)";
 	}
 	return "?";
-}
-
-/* Wait for the connection's next event; is it @want? */
-static bool next_event_is(struct rpma_conn *conn, enum rpma_conn_event want)
-{
-	enum rpma_conn_event ev = RPMA_CONN_UNDEFINED;
-	int ret = rpma_conn_next_event(conn, &ev);
-
-	if (ret)
-		say("rpma_conn_next_event: %s", rpma_err_2str(ret));
-	else if (ev != want)
-		say("connection event %s, expected %s",
-		    rpma_utils_conn_event_2str(ev),
-		    rpma_utils_conn_event_2str(want));
-	return !ret && ev == want;
 }
 
 static int serve(const char *path, int byte, size_t size, bool zero)
