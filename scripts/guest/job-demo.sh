@@ -57,11 +57,25 @@ register() {
 	esac
 }
 
+# show_holder FILE: the listing of pins and the log line that names the
+# holder of the truncate of FILE just refused.
+show_holder() {
+	local f=$1 ino
+	ino=$(stat -c %i "$f")
+	step "   /proc/fs/longterm_pins lists every pin: pid, command, subsystem, mode, device, inode, offset, length, pages, since, path"
+	show cat /proc/fs/longterm_pins
+	grep -q " ${f}\$" /proc/fs/longterm_pins || expect "$f is not in /proc/fs/longterm_pins"
+	step "   the kernel log names the holder of the refused truncate:"
+	show sh -c "dmesg | grep 'ETXTBSY: truncate of inode $ino on .* refused: long-term pinned by pid' | tail -n1" ||
+		expect "no log line names the holder of inode $ino"
+}
+
 truncate_while_registered() {
 	step "3. truncate the file while the memory region exists"
 	if show truncate -s 0 "$F"; then
 		expect "truncate succeeded under a registered MR"
 	fi
+	show_holder "$F"
 	step "4. deregister (ibv_dereg_mr) and truncate again"
 	exec {HOLD[1]}>&-
 	wait "$HOLD_PID" || expect "mr_hold failed"
@@ -79,6 +93,7 @@ truncate_while_running() {
 	if show truncate -s 0 "$1"; then
 		expect "truncate succeeded while the file was registered"
 	fi
+	show_holder "$1"
 }
 
 # perftest's ib_write_bw with both buffers on fsdax files (--mmap): the
