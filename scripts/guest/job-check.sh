@@ -53,11 +53,12 @@ golden() {
 base_refusals() {
 	local tap=$out/tap/kselftest.tap prog why n bad i=0
 	echo "TAP version 13"
-	echo "1..4"
+	echo "1..5"
 	for prog in "rdma_mr\.(xfs|ext4)\.:ibv_reg_mr: EOPNOTSUPP" \
 		    "fsdax\.(xfs|ext4)\.:gup_test has no gup_longterm" \
 		    "fuzz\.(xfs|ext4)\.gup_test:gup_test has no gup_longterm" \
-		    "fuzz\.(xfs|ext4)\.verbs:ibv_reg_mr: EOPNOTSUPP"; do
+		    "fuzz\.(xfs|ext4)\.verbs:ibv_reg_mr: EOPNOTSUPP" \
+		    "pin_list\.(xfs|ext4)\.:no /proc/fs/longterm_pins"; do
 		why=${prog#*:} prog=${prog%%:*}
 		n=$(grep -cE "^# (not )?ok [0-9]+ $prog" "$tap" || true)
 		bad=$(grep -E "^# (not )?ok [0-9]+ $prog" "$tap" |
