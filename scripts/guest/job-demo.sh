@@ -60,14 +60,15 @@ register() {
 # show_holder FILE: the listing of pins and the log line that names the
 # holder of the truncate of FILE just refused.
 show_holder() {
-	local f=$1 ino
+	local f=$1 ino line
 	ino=$(stat -c %i "$f")
 	step "   /proc/fs/longterm_pins lists every pin: pid, command, subsystem, mode, device, inode, offset, length, pages, since, path"
 	show cat /proc/fs/longterm_pins
-	grep -q " ${f}\$" /proc/fs/longterm_pins || expect "$f is not in /proc/fs/longterm_pins"
+	grep -qF " $f" /proc/fs/longterm_pins || expect "$f is not in /proc/fs/longterm_pins"
 	step "   the kernel log names the holder of the refused truncate:"
-	show sh -c "dmesg | grep 'ETXTBSY: truncate of inode $ino on .* refused: long-term pinned by pid' | tail -n1" ||
-		expect "no log line names the holder of inode $ino"
+	line=$(dmesg | grep "ETXTBSY: truncate of inode $ino on .* refused: long-term pinned by pid" | tail -n1)
+	[ -n "$line" ] || expect "no log line names the holder of inode $ino"
+	progress "demo:       $line"
 }
 
 truncate_while_registered() {
