@@ -1,7 +1,7 @@
 # Front door.  Every target is one script under scripts/; see README.md.
 #   make          the demonstration (fetch, apply, build, boot, demo)
 #   make check    the tests, ending with "N passed, N failed, N skipped"
-.PHONY: all demo check check-base check-harness check-series bench deps fetch apply regen stored patches kernel tests clean
+.PHONY: all demo check pair soak check-base check-harness check-series bench deps fetch apply regen stored patches kernel tests clean
 
 all: demo
 
@@ -10,6 +10,12 @@ demo:
 
 check-base:
 	scripts/check-base.sh
+
+pair:
+	scripts/pair.sh
+
+soak:
+	scripts/soak.sh
 
 bench:
 	scripts/bench.sh

@@ -24,6 +24,13 @@ main() {
 		runs+=" $(boot persist-write)" || die "persist-write boot failed"
 		runs+=" $(GUPL_PREV_RUN=${runs##* } boot persist-read)" || die "persist-read boot failed"
 	fi
+	if tree_has_series "$SRC"; then
+		say "== soak (${GUPL_SOAK_SECONDS:-60} s; make soak runs it for 10 min)"
+		runs+=" $(boot soak)" || die "soak boot failed"
+	fi
+	say "== pair (two guests: RDMA between them, kill -9 of either end, power cut)"
+	runs+=" $(GUPL_PAIR_BUILT=1 GUPL_PAIR_RUNS=1 GUPL_PAIR_KERNEL="$BUILD_ROOT/$flavour" \
+		"$REPO/scripts/pair.sh" | tee /dev/stderr | tail -n 1)" || die "pair boots failed"
 	say "== report ($runs)"
 	# shellcheck disable=SC2086
 	"$REPO/scripts/report.sh" $runs || die "check failed; logs in $runs"

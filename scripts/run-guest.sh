@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Stage "boot": run one guest job under QEMU and collect its verdict.
 #   run-guest.sh JOB [BUILD_DIR]
-# JOB: check, demo, persist-write or persist-read (scripts/guest/job-*.sh).
+# JOB: check, demo, persist-write, persist-read, soak, bench or one of the
+# pair-* jobs of scripts/pair.sh (scripts/guest/job-*.sh).
 # Environment: GUPL_ACCEL=kvm to use KVM (default TCG); GUPL_TIMEOUT
 # seconds (default 2400); GUPL_MEM, the guest's RAM (default 4G);
 # GUPL_DEVDAX=1 adds a third nvdimm for a device-DAX namespace;
 # GUPL_BENCH_REPS and GUPL_BENCH_PARTS for the bench job (scripts/bench.sh);
+# for two guests on one network (scripts/pair.sh): GUPL_NVDIMMS, the
+# nvdimms to give (default "0 1"; "" for none), GUPL_PMEM, their backing
+# files' directory, GUPL_NET="MAC NETDEV" for a virtio-net NIC on a QEMU
+# netdev, GUPL_SHARED, a host directory both guests mount at its own path,
+# GUPL_SMP, the vCPUs (default 2), GUPL_RUN_DIR, the run directory;
+# GUPL_SOAK_SECONDS for the soak job (default 60);
 # GUPL_INJECT=warn|hang|noboot to prove that the
 # harness catches those faults; GUPL_EXPECT=base|series to override what
 # the tree says the kernel must do; GUPL_PREV_RUN, the run directory of the
@@ -19,11 +26,11 @@ job=${1:?usage: run-guest.sh JOB [BUILD_DIR]}
 bld=${2:-$BUILD_ROOT/test}
 timeout_s=${GUPL_TIMEOUT:-2400}
 inject=${GUPL_INJECT:-}
-pmem=$OUT/pmem
+pmem=${GUPL_PMEM:-$OUT/pmem}
 PMEM_SIZE=3G
 
 new_run_dir() {
-	run=$OUT/runs/$job-$(date +%Y%m%d-%H%M%S)
+	run=${GUPL_RUN_DIR:-$OUT/runs/$job-$(date +%Y%m%d-%H%M%S)}
 	mkdir -p "$run/guest"
 	ln -sfn "$run" "$OUT/runs/latest-$job"
 }
@@ -43,6 +50,8 @@ write_guest_config() {
 	BENCH_REPS=${GUPL_BENCH_REPS:-10}
 	BENCH_PARTS="${GUPL_BENCH_PARTS:-}"
 	FUZZ_SEED=${GUPL_FUZZ_SEED:-20261128}
+	SHARED=${GUPL_SHARED:-}
+	SOAK_SECONDS=${GUPL_SOAK_SECONDS:-60}
 	CONF
 }
 
@@ -57,7 +66,7 @@ pmem_files() {
 }
 
 nvdimm_ids() {
-	echo 0 1
+	echo "${GUPL_NVDIMMS-0 1}"
 	[ "${GUPL_DEVDAX:-}" != 1 ] || echo 2
 }
 
@@ -69,6 +78,20 @@ nvdimm_args() {
 		echo "-object memory-backend-file,id=nv$i,share=on,mem-path=$pmem/nvdimm$i.img,size=$PMEM_SIZE,align=2M"
 		echo "-device nvdimm,id=nvdimm$i,memdev=nv$i"
 	done
+}
+
+# QEMU options for the NIC of GUPL_NET (MAC NETDEV) and the directory of
+# GUPL_SHARED: none without them.
+pair_args() {
+	local mac netdev
+	if [ -n "${GUPL_NET:-}" ]; then
+		read -r mac netdev <<<"$GUPL_NET"
+		echo "-netdev $netdev,id=net0 -device virtio-net-pci,netdev=net0,mac=$mac"
+	fi
+	if [ -n "${GUPL_SHARED:-}" ]; then
+		echo "-fsdev local,id=shared,path=$GUPL_SHARED,security_model=none,multidevs=remap"
+		echo "-device virtio-9p-pci,fsdev=shared,mount_tag=shared"
+	fi
 }
 
 qemu_accel() {
@@ -85,15 +108,17 @@ kernel_cmdline() {
 	echo "console=ttyS0 loglevel=7 log_buf_len=8M panic=-1 oops=panic" \
 		"root=/dev/root rootfstype=9p ro" \
 		"rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose" \
-		"init=$init -- job=$job run=$run inject=$inject"
+		"init=$init -- job=$job run=$run inject=$inject" \
+		"${GUPL_SHARED:+shared=$GUPL_SHARED}"
 }
 
 run_qemu() {
 	local rc=0
 	# shellcheck disable=SC2046
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 -nodefaults -display none -no-reboot \
-		-machine pc,nvdimm=on $(qemu_accel) -smp 2 -m "${GUPL_MEM:-4G},slots=4,maxmem=32G" \
-		$(nvdimm_args) \
+		-machine pc,nvdimm=on $(qemu_accel) -smp "${GUPL_SMP:-2}" \
+		-m "${GUPL_MEM:-4G},slots=4,maxmem=32G" \
+		$(nvdimm_args) $(pair_args) -pidfile "$run/qemu.pid" \
 		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
 		-fsdev local,id=run,path="$run",security_model=none,multidevs=remap \
@@ -113,6 +138,11 @@ follow_progress() {
 
 verdict() {
 	local qrc=$1 console=$run/console.log
+	# scripts/pair.sh cuts the power of a guest on purpose.
+	if [ -f "$run/power-cut" ]; then
+		say "boot: guest job $job powered off by the host, as planned (QEMU exit $qrc)"
+		return 0
+	fi
 	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 		die "boot: guest hung: no verdict after ${timeout_s}s; console: $console"
 	fi

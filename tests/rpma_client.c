@@ -7,12 +7,20 @@
  * rdma-core 44 verbs have no native flush), wait for the flush's
  * completion and disconnect.
  *
- *   rpma_client [-a ADDR] [-p PORT] BYTE
+ *   rpma_client [-a ADDR] [-p PORT] [-n BLOCKS [-d MS]] [-t SECONDS] BYTE
+ *
+ * With -n BLOCKS, a stream instead: BLOCKS writes of 4 KiB, one after the
+ * other over the range, each flushed and waited for before the next (-d:
+ * after a pause of MS milliseconds), with a line "flushed N" once N blocks
+ * are known to be in the server's memory.  The two-guest test cuts such a
+ * stream with a power cut, or a kill -9 of either end.  -t: give up
+ * waiting for a completion after SECONDS (see wait_flush()).
  *
  * Exit status 0 when the write and the flush completed, 1 otherwise,
  * 2 usage.
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,37 +32,115 @@
 #include "rpma_common.h"
 
 #define FLUSH_ID	((void *)0xf1)
+#define BLOCK		4096
 
 static const char *addr = RPMA_ADDR, *port = RPMA_PORT;
+static unsigned long stream_blocks, stream_delay_ms, wait_timeout_s;
 
-/* Wait for the completion of the flush (the write reports only errors). */
+/*
+ * Wait for the completion of the flush (the write reports only errors),
+ * watching the connection too: a server that goes away ends the
+ * connection (its kernel sends a disconnect request), and the client then
+ * disconnects itself, which moves its queue pair to the error state and
+ * completes the flush with an error.  After -t SECONDS without either, it
+ * gives up the same way: a peer whose power was cut sends nothing, and
+ * rxe retries a transport retry count of 7 (rdma_cm's, librpma's) forever.
+ */
 static int wait_flush(struct rpma_conn *conn)
 {
+	enum rpma_conn_event ev = RPMA_CONN_UNDEFINED;
+	struct pollfd pfd[2] = { { .events = POLLIN }, { .events = POLLIN } };
+	bool gone = false;
 	struct rpma_cq *cq;
 	struct ibv_wc wc;
-	int ret;
+	int ret, n;
 
 	ret = rpma_conn_get_cq(conn, &cq);
+	if (!ret)
+		ret = rpma_cq_get_fd(cq, &pfd[0].fd);
+	if (!ret)
+		ret = rpma_conn_get_event_fd(conn, &pfd[1].fd);
 	if (ret)
-		return fail("rpma_conn_get_cq", ret);
+		return fail("rpma_conn_get_cq/rpma_cq_get_fd/rpma_conn_get_event_fd", ret);
 	for (;;) {
-		ret = rpma_cq_wait(cq);
-		if (ret)
-			return fail("rpma_cq_wait", ret);
 		ret = rpma_cq_get_wc(cq, 1, &wc, NULL);
-		if (ret == RPMA_E_NO_COMPLETION)
-			continue;
-		if (ret)
+		if (ret && ret != RPMA_E_NO_COMPLETION)
 			return fail("rpma_cq_get_wc", ret);
-		if (wc.status != IBV_WC_SUCCESS) {
+		if (!ret && wc.status != IBV_WC_SUCCESS) {
 			say("FAIL: %s completed with %s",
 			    wc.wr_id == (uintptr_t)FLUSH_ID ? "rpma_flush" : "rpma_write",
 			    ibv_wc_status_str(wc.status));
 			return 1;
 		}
-		if (wc.wr_id == (uintptr_t)FLUSH_ID)
-			return 0;
+		if (!ret && wc.wr_id == (uintptr_t)FLUSH_ID) {
+			if (gone)
+				say("FAIL: rpma_flush completed after the connection ended");
+			return gone;
+		}
+		if (!ret)
+			continue;
+		n = poll(pfd, gone ? 1 : 2, wait_timeout_s ? wait_timeout_s * 1000 : -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 && gone) {
+			say("FAIL: no completion after disconnecting");
+			return 1;
+		}
+		if (n == 0 || (!gone && pfd[1].revents)) {
+			if (n == 0)
+				say("no completion in %lu s: disconnecting", wait_timeout_s);
+			else if (!rpma_conn_next_event(conn, &ev))
+				say("the connection ended: %s; disconnecting",
+				    rpma_utils_conn_event_2str(ev));
+			rpma_conn_disconnect(conn);
+			gone = true;
+			continue;
+		}
+		if (pfd[0].revents) {
+			ret = rpma_cq_wait(cq);
+			if (ret && ret != RPMA_E_NO_COMPLETION)
+				return fail("rpma_cq_wait", ret);
+		}
 	}
+}
+
+/* rpma_write() LEN bytes to OFFSET of DST and rpma_flush() them. */
+static int write_flush(struct rpma_conn *conn, struct rpma_mr_remote *dst,
+		       size_t offset, struct rpma_mr_local *src_mr, size_t len)
+{
+	int ret;
+
+	ret = rpma_write(conn, dst, offset, src_mr, 0, len,
+			 RPMA_F_COMPLETION_ON_ERROR, NULL);
+	if (ret)
+		return fail("rpma_write", ret);
+	ret = rpma_flush(conn, dst, offset, len, RPMA_FLUSH_TYPE_VISIBILITY,
+			 RPMA_F_COMPLETION_ALWAYS, FLUSH_ID);
+	if (ret)
+		return fail("rpma_flush", ret);
+	return wait_flush(conn);
+}
+
+/* -n: the blocks one after the other, each flushed before the next. */
+static int stream(struct rpma_conn *conn, struct rpma_mr_remote *dst,
+		  const struct rpma_offer *offer, struct rpma_mr_local *src_mr)
+{
+	unsigned long i;
+
+	if (stream_blocks > offer->len / BLOCK) {
+		say("FAIL: %lu blocks do not fit the offered %llu bytes",
+		    stream_blocks, (unsigned long long)offer->len);
+		return 1;
+	}
+	for (i = 0; i < stream_blocks; i++) {
+		if (write_flush(conn, dst, offer->offset + i * BLOCK, src_mr,
+				BLOCK))
+			return 1;
+		say("flushed %lu", i + 1);
+		if (stream_delay_ms)
+			usleep(stream_delay_ms * 1000);
+	}
+	return 0;
 }
 
 static int run(int byte)
@@ -127,17 +213,14 @@ static int run(int byte)
 	if (ret)
 		return fail("rpma_mr_reg of the source buffer", ret);
 
-	ret = rpma_write(conn, dst, offer.offset, src_mr, 0, offer.len,
-			 RPMA_F_COMPLETION_ON_ERROR, NULL);
-	if (ret)
-		return fail("rpma_write", ret);
-	ret = rpma_flush(conn, dst, offer.offset, offer.len,
-			 RPMA_FLUSH_TYPE_VISIBILITY, RPMA_F_COMPLETION_ALWAYS,
-			 FLUSH_ID);
-	if (ret)
-		return fail("rpma_flush", ret);
-	if (wait_flush(conn))
+	if (stream_blocks) {
+		if (stream(conn, dst, &offer, src_mr))
+			return 1;
+		goto disconnect;
+	}
+	if (write_flush(conn, dst, offer.offset, src_mr, offer.len))
 		return 1;
+disconnect:
 
 	ret = rpma_conn_disconnect(conn);
 	if (ret)
@@ -150,7 +233,8 @@ static int run(int byte)
 	rpma_peer_delete(&peer);
 	munmap(src, offer.len);
 	say("OK: rpma_write of %llu bytes of 0x%02x at offset %llu of the server's region, rpma_flush(VISIBILITY) completed",
-	    (unsigned long long)offer.len, byte,
+	    stream_blocks ? (unsigned long long)stream_blocks * BLOCK :
+			    (unsigned long long)offer.len, byte,
 	    (unsigned long long)offer.offset);
 	return 0;
 }
@@ -159,10 +243,13 @@ int main(int argc, char **argv)
 {
 	int opt, byte;
 
-	while ((opt = getopt(argc, argv, "a:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:n:d:t:")) != -1) {
 		switch (opt) {
 		case 'a': addr = optarg; break;
 		case 'p': port = optarg; break;
+		case 'n': stream_blocks = strtoul(optarg, NULL, 0); break;
+		case 'd': stream_delay_ms = strtoul(optarg, NULL, 0); break;
+		case 't': wait_timeout_s = strtoul(optarg, NULL, 0); break;
 		default: goto usage;
 		}
 	}
@@ -171,6 +258,6 @@ int main(int argc, char **argv)
 	rpma_log_setup();
 	return run(byte);
 usage:
-	fprintf(stderr, "usage: rpma_client [-a ADDR] [-p PORT] BYTE\n");
+	fprintf(stderr, "usage: rpma_client [-a ADDR] [-p PORT] [-n BLOCKS [-d MS]] [-t SECONDS] BYTE\n");
 	return 2;
 }

@@ -11,11 +11,15 @@
  * pread(): the client's byte over the range it wrote (rpma_common.h),
  * zeroes elsewhere.
  *
- *   rpma_server [-a ADDR] [-p PORT] [-s SIZE] [-z] serve FILE BYTE
- *   rpma_server check FILE BYTE
+ *   rpma_server [-a ADDR] [-p PORT] [-s SIZE] [-z] [-S] serve FILE BYTE
+ *   rpma_server [-n BLOCKS] check FILE BYTE
  *
  * serve creates FILE (-z: written with zeroes instead of fallocated), serves
  * one client and checks; check only checks (FILE from an earlier boot).
+ * -S serves a client's stream (rpma_client -n) and checks nothing when it
+ * ends, however it ends: the caller knows how many blocks were flushed and
+ * checks them with -n BLOCKS, which requires only the first BLOCKS blocks
+ * of 4 KiB of the range to hold BYTE, and the rest of it BYTE or zero.
  * Exit status: 0 the file holds what the client wrote; 1 anything failed;
  * 2 usage; 3 the kernel refused to register the file (ibv_reg_mr()
  * EOPNOTSUPP: a kernel without long-term pins of fsdax memory, and a device
@@ -46,6 +50,9 @@ static const char *addr = RPMA_ADDR, *port = RPMA_PORT;
  * Check FILE: BYTE over the written range, zeroes elsewhere.  Prints the
  * verdict line.
  */
+static unsigned long stream_blocks;	/* -n: check the first N blocks */
+static bool stream;			/* -S: serve a stream, check nothing */
+
 static int check_file(const char *path, int byte)
 {
 	uint64_t off, len, i, bad = 0, first = 0;
@@ -65,10 +72,14 @@ static int check_file(const char *path, int byte)
 		return 1;
 	}
 	close(fd);
+	/* -n: the stream's first N blocks; the rest may have been in flight. */
+	if (stream_blocks)
+		len = stream_blocks * 4096 < len ? stream_blocks * 4096 : len;
 	for (i = 0; i < (uint64_t)st.st_size; i++) {
 		int want = i >= off && i < off + len ? byte : 0;
 
-		if (buf[i] != want && !bad++)
+		if (buf[i] != want && !(stream_blocks && !want && buf[i] == byte) &&
+		    !bad++)
 			first = i;
 	}
 	if (bad) {
@@ -261,7 +272,13 @@ static int serve(const char *path, int byte, size_t size, bool zero)
 	    (unsigned long long)offer.offset,
 	    (unsigned long long)(offer.offset + offer.len));
 	/* The client disconnects when its flush has completed. */
-	if (!next_event_is(conn, RPMA_CONN_CLOSED)) {
+	if (stream) {
+		enum rpma_conn_event ev = RPMA_CONN_UNDEFINED;
+
+		ret = rpma_conn_next_event(conn, &ev);
+		say("the stream ended: %s; deregistering",
+		    ret ? rpma_err_2str(ret) : rpma_utils_conn_event_2str(ev));
+	} else if (!next_event_is(conn, RPMA_CONN_CLOSED)) {
 		say("FAIL: the connection did not close cleanly");
 		return 1;
 	}
@@ -275,14 +292,18 @@ static int serve(const char *path, int byte, size_t size, bool zero)
 	pmem2_map_delete(&map);
 	pmem2_source_delete(&src);
 	pmem2_config_delete(&cfg);
+	if (stream) {
+		say("deregistered %s", path);
+		return 0;
+	}
 	return check_file(path, byte);
 }
 
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: rpma_server [-a ADDR] [-p PORT] [-s SIZE] [-z] serve FILE BYTE\n"
-		"       rpma_server check FILE BYTE\n");
+		"usage: rpma_server [-a ADDR] [-p PORT] [-s SIZE] [-z] [-S] serve FILE BYTE\n"
+		"       rpma_server [-n BLOCKS] check FILE BYTE\n");
 	return 2;
 }
 
@@ -292,12 +313,14 @@ int main(int argc, char **argv)
 	bool zero = false;
 	int opt, byte;
 
-	while ((opt = getopt(argc, argv, "a:p:s:z")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:s:zSn:")) != -1) {
 		switch (opt) {
 		case 'a': addr = optarg; break;
 		case 'p': port = optarg; break;
 		case 's': size = strtoull(optarg, NULL, 0); break;
 		case 'z': zero = true; break;
+		case 'S': stream = true; break;
+		case 'n': stream_blocks = strtoul(optarg, NULL, 0); break;
 		default: return usage();
 		}
 	}

@@ -6,17 +6,18 @@
 # QEMU's exit status.
 #
 # Arguments (after "--" on the kernel command line): job=NAME run=DIR
-# [inject=warn|hang]
+# [inject=warn|hang] [shared=DIR]
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
 
-job= run= inject=
+job= run= inject= shared=
 for arg in "$@"; do
 	case "$arg" in
 	job=*) job=${arg#job=} ;;
 	run=*) run=${arg#run=} ;;
 	inject=*) inject=${arg#inject=} ;;
+	shared=*) shared=${arg#shared=} ;;
 	esac
 done
 
@@ -39,6 +40,9 @@ mount_basics() {
 	done
 	mount -t debugfs debugfs /sys/kernel/debug
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 run "$run"
+	# Two guests (scripts/pair.sh) meet in a directory of the host.
+	[ -z "$shared" ] ||
+		mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 shared "$shared"
 	ip link set lo up
 	hostname gupl-guest
 }

@@ -53,12 +53,13 @@ golden() {
 base_refusals() {
 	local tap=$out/tap/kselftest.tap prog why n bad i=0
 	echo "TAP version 13"
-	echo "1..5"
+	echo "1..6"
 	for prog in "rdma_mr\.(xfs|ext4)\.:ibv_reg_mr: EOPNOTSUPP" \
 		    "fsdax\.(xfs|ext4)\.:gup_test has no gup_longterm" \
 		    "fuzz\.(xfs|ext4)\.gup_test:gup_test has no gup_longterm" \
 		    "fuzz\.(xfs|ext4)\.verbs:ibv_reg_mr: EOPNOTSUPP" \
-		    "pin_list\.(xfs|ext4)\.:no /proc/fs/longterm_pins"; do
+		    "pin_list\.(xfs|ext4)\.:no /proc/fs/longterm_pins" \
+		    "hmm\.(xfs|ext4)\.pinned_and_mirrored:gup_test has no gup_longterm"; do
 		why=${prog#*:} prog=${prog%%:*}
 		n=$(grep -cE "^# (not )?ok [0-9]+ $prog" "$tap" || true)
 		bad=$(grep -E "^# (not )?ok [0-9]+ $prog" "$tap" |
@@ -95,6 +96,23 @@ librpma_group() {
 	done
 }
 
+# umount_group: TAP for "every fsdax filesystem unmounts after the tests":
+# a pin, a file reference or an inode leaked by any test (the fail-nth
+# sweeps included) would keep it busy.
+umount_group() {
+	local mnt i=0
+	echo "TAP version 13"
+	echo "1..2"
+	for mnt in "$XFS_MNT" "$EXT4_MNT"; do
+		if umount "$mnt" 2>&1 | sed 's/^/# /'; [ "${PIPESTATUS[0]}" = 0 ]; then
+			echo "ok $((++i)) $mnt unmounts after the tests"
+		else
+			sed 's/^/# pin: /' /proc/fs/longterm_pins 2>/dev/null
+			echo "not ok $((++i)) $mnt is still busy after the tests"
+		fi
+	done
+}
+
 inject_fault() {
 	case "$inject" in
 	"") ;;
@@ -126,6 +144,7 @@ main() {
 		[ "$EXPECT" != base ] || run_group base-refusals 10 base_refusals
 	fi
 	run_group librpma 600 librpma_group
+	run_group umount 120 umount_group
 	echo 1 >/proc/sys/vm/stat_refresh
 	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-after"
 	dmesg >"$out/dmesg.txt"
