@@ -45,7 +45,7 @@ pinner() {
 
 # changer DIR: change the block maps of DIR's soak files until the end.
 changer() {
-	local dir=$1 log f op size off res
+	local dir=$1 log f op size off res src
 	log=$out/soak-changer-$(basename "$1").log
 	while [ "$(date +%s)" -lt "$end" ]; do
 		f=$dir/soak.$((RANDOM % 2))
@@ -57,7 +57,12 @@ changer() {
 		3) op="pwrite -q $(stat -c %s "$f" 2>/dev/null || echo 0) 4096" ;;
 		4) op="pwrite -q $off 4096" ;;
 		5) [ "$(basename "$dir")" = xfs ] || continue
-		   op="reflink -q $dir/soak.$((RANDOM % 2)) $off $off 65536" ;;
+		   src=$dir/soak.$((RANDOM % 2))
+		   # Within both files: past either EOF, reflink is EINVAL.
+		   size=$(stat -c %s "$src" "$f" | sort -n | head -n 1)
+		   [ "$size" -ge $((80 << 10)) ] || continue
+		   off=$(((RANDOM % (size / 4096 - 16)) * 4096))
+		   op="reflink -q $src $off $off 65536" ;;
 		esac
 		if res=$(xfs_io -c "$op" "$f" 2>&1) && [ -z "$res" ]; then
 			echo "${op%% *} done"
