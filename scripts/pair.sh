@@ -30,7 +30,7 @@ guest() {
 	local role=$1 job=$2 lport=$3 rport=$4 mac=$5
 	shift 5
 	env GUPL_RUN_DIR="$pair/$job" GUPL_SHARED="$pair/shared" \
-		GUPL_PMEM="$OUT/pmem-pair" \
+		GUPL_PMEM="${GUPL_PMEM:-$OUT/pmem-pair}" \
 		GUPL_NET="$mac dgram,local.type=inet,local.host=127.0.0.1,local.port=$lport,remote.type=inet,remote.host=127.0.0.1,remote.port=$rport" \
 		GUPL_TIMEOUT=900 "$@" "$REPO/scripts/run-guest.sh" "$job" "$bld" \
 		>"$pair/$role.boot.log" 2>&1 &
@@ -40,8 +40,13 @@ guest() {
 
 # Two free UDP ports of 127.0.0.1, one per NIC.
 pick_ports() {
-	port_t=$((20000 + RANDOM % 20000))
-	port_i=$((port_t + 1))
+	local i
+	for ((i = 0; i < 50; i++)); do
+		port_t=$((20000 + RANDOM % 20000))
+		port_i=$((port_t + 1))
+		! ss -Hlun "( sport = :$port_t or sport = :$port_i )" | grep -q . && return 0
+	done
+	die "pair: no two free UDP ports"
 }
 
 target() { guest target "$1" "$port_t" "$port_i" 52:54:00:00:00:01 "${@:2}"; }

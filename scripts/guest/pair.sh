@@ -79,9 +79,11 @@ flushed_at_least() {
 
 # pins_held: FOLL_PIN pins held now, from one read of /proc/vmstat.
 pins_held() {
+	local vmstat
 	echo 1 >/proc/sys/vm/stat_refresh
+	vmstat=$(dd if=/proc/vmstat bs=65536 count=1 status=none)
 	awk '/^nr_foll_pin_acquired / { a = $2 } /^nr_foll_pin_released / { r = $2 }
-	     END { print a - r }' /proc/vmstat
+	     END { print a - r }' <<<"$vmstat"
 }
 
 pins_at_most() {
