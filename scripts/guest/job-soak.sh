@@ -45,10 +45,11 @@ pinner() {
 
 # changer DIR: change the block maps of DIR's soak files until the end.
 changer() {
-	local dir=$1 log f op size off res src
+	local dir=$1 log f op size off res src i
 	log=$out/soak-changer-$(basename "$1").log
 	while [ "$(date +%s)" -lt "$end" ]; do
-		f=$dir/soak.$((RANDOM % 2))
+		i=$((RANDOM % 2))
+		f=$dir/soak.$i
 		off=$(((RANDOM % 2048) * 4096))
 		case $((RANDOM % 6)) in
 		0) size=$(((4096 + RANDOM % 4096) * 1024)); op="truncate $size" ;;
@@ -57,8 +58,9 @@ changer() {
 		3) op="pwrite -q $(stat -c %s "$f" 2>/dev/null || echo 0) 4096" ;;
 		4) op="pwrite -q $off 4096" ;;
 		5) [ "$(basename "$dir")" = xfs ] || continue
-		   src=$dir/soak.$((RANDOM % 2))
-		   # Within both files: past either EOF, reflink is EINVAL.
+		   # From the other file, within both: a range onto itself or
+		   # past either EOF is EINVAL.
+		   src=$dir/soak.$((1 - i))
 		   size=$(stat -c %s "$src" "$f" | sort -n | head -n 1)
 		   [ "$size" -ge $((80 << 10)) ] || continue
 		   off=$(((RANDOM % (size / 4096 - 16)) * 4096))
