@@ -127,8 +127,7 @@ inject_fault() {
 main() {
 	setup_all || { progress "setup failed"; return 1; }
 	inject_fault || return 1
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-before"
+	save_counters before
 	run_group env 300 env GUPL_EXPECT="$EXPECT" "$TESTS/env_test"
 	run_group swapon 300 env SWAPON_TRANSCRIPT="$out/swapon.txt" "$TESTS/swapon_test"
 	run_group swapon-golden 10 golden swapon.txt
@@ -145,9 +144,7 @@ main() {
 	fi
 	run_group librpma 600 librpma_group
 	run_group umount 120 umount_group
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-after"
-	dmesg >"$out/dmesg.txt"
+	save_counters after
 }
 
 main

@@ -68,13 +68,10 @@ main() {
 	setup_pair_rxe "$INITIATOR_ADDR" || { progress "setup failed"; return 1; }
 	await target-up 600 || { progress "no target"; return 1; }
 	[ "$(said target-up)" != failed ] || { progress "the target failed to set up"; return 1; }
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-before"
+	save_counters before
 	run_tests >"$out/tap/pair-cut-initiator.tap" 2>&1
 	post initiator-done
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-after"
-	dmesg >"$out/dmesg.txt"
+	save_counters after
 }
 
 main

@@ -148,13 +148,10 @@ main() {
 	await target-up 600 || { progress "no target"; return 1; }
 	[ "$(said target-up)" != failed ] || { progress "the target failed to set up"; return 1; }
 	post initiator-up
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-before"
+	save_counters before
 	run_tests >"$out/tap/pair-initiator.tap" 2>&1
 	post initiator-done
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-after"
-	dmesg >"$out/dmesg.txt"
+	save_counters after
 }
 
 main

@@ -102,7 +102,8 @@ serve_rpma() {
 }
 
 # stream_server NAME FILE BYTE LOG: an rpma_server for a client's stream;
-# posts NAME when it listens (or "refused"); its pid in $SRV.
+# posts NAME when it listens, its pid in $SRV.  If the registration is
+# refused, posts "refused", shows the server's lines and fails.
 stream_server() {
 	"$TESTS/rpma_server" -a "$TARGET_ADDR" -p "$PAIR_RPMA_PORT" -s "$STREAM_FILE_SIZE" -S \
 		serve "$2" "$3" >"$4" 2>&1 &
@@ -112,6 +113,8 @@ stream_server() {
 		post "$1" "$3"
 	else
 		post "$1" refused
+		wait "$SRV"
+		sed 's/^/# /' "$4"
 		return 1
 	fi
 }
@@ -124,9 +127,7 @@ initiator_killed() {
 	local f=$XFS_MNT/pair-ki.file log=$out/ki.server byte=$1 rc=0 n before
 	before=$(pins_held)
 	if ! stream_server ki "$f" "$byte" "$log"; then
-		wait "$SRV"
-		sed 's/^/# /' "$log"
-		tap_line 0 "initiator killed: the region was refused, as on 6.12 (skip) # SKIP no registration"
+		tap_line 0 "initiator killed: the region was refused, as on 6.12 # SKIP no registration"
 		return
 	fi
 	await ki-killed 300 || echo "# the initiator never said it killed its client"
@@ -154,8 +155,6 @@ target_killed() {
 	local f=$XFS_MNT/pair-kt.file log=$out/kt.server byte=$1 before
 	before=$(pins_held)
 	if ! stream_server kt "$f" "$byte" "$log"; then
-		wait "$SRV"
-		sed 's/^/# /' "$log"
 		tap_line 0 "target killed: the region was refused, as on 6.12 # SKIP no registration"
 		return
 	fi
@@ -200,14 +199,11 @@ main() {
 	fi
 	post target-up "$EXPECT"
 	await initiator-up 600 || { progress "no initiator"; return 1; }
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-before"
+	save_counters before
 	run_tests >"$out/tap/pair-target.tap" 2>&1
 	post target-done
 	await initiator-done 300
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-after"
-	dmesg >"$out/dmesg.txt"
+	save_counters after
 }
 
 main

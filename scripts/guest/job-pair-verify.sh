@@ -43,12 +43,9 @@ main() {
 		progress "setup failed"
 		return 1
 	fi
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-before"
+	save_counters before
 	run_tests >"$out/tap/pair-verify.tap" 2>&1
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-after"
-	dmesg >"$out/dmesg.txt"
+	save_counters after
 }
 
 main

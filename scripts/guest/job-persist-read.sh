@@ -34,9 +34,7 @@ main() {
 			echo "not ok 2 after a power cycle, $RPMA_FILE does not hold the $byte written by librpma"
 		fi
 	} >"$out/tap/persist-read.tap" 2>&1
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-after"
-	dmesg >"$out/dmesg.txt"
+	save_counters after
 }
 
 main

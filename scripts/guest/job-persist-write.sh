@@ -45,9 +45,7 @@ main() {
 			echo "not ok 2 librpma did not write $byte into $RPMA_FILE"
 		fi
 	} >"$out/tap/persist-write.tap" 2>&1
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-after"
-	dmesg >"$out/dmesg.txt"
+	save_counters after
 }
 
 main

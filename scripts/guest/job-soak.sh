@@ -192,14 +192,11 @@ main() {
 	setup_all || { progress "setup failed"; return 1; }
 	echo 60 >/proc/sys/kernel/hung_task_timeout_secs
 	prepare || { progress "could not write the soak files"; return 1; }
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-before"
+	save_counters before
 	progress "soak: ${SOAK_SECONDS} s"
 	run_soak >"$out/tap/soak.tap" 2>&1
 	progress "soak: $(grep -c '^ok' "$out/tap/soak.tap") ok, $(grep -c '^not ok' "$out/tap/soak.tap") not ok"
-	echo 1 >/proc/sys/vm/stat_refresh
-	grep -E '^nr_foll_pin_(acquired|released)' /proc/vmstat >"$out/vmstat-after"
-	dmesg >"$out/dmesg.txt"
+	save_counters after
 }
 
 main

@@ -93,4 +93,15 @@ setup_all() {
 	rdma link show
 }
 
+# save_counters before|after: the FOLL_PIN counters, folded, from one read
+# of /proc/vmstat, in $out/vmstat-WHEN (report.sh judges "after"); with
+# "after", the kernel log in $out/dmesg.txt too.
+# shellcheck disable=SC2154 # $out is the sourcing job's output directory
+save_counters() {
+	echo 1 >/proc/sys/vm/stat_refresh
+	dd if=/proc/vmstat bs=65536 count=1 status=none |
+		grep -E '^nr_foll_pin_(acquired|released)' >"$out/vmstat-$1"
+	[ "$1" != after ] || dmesg >"$out/dmesg.txt"
+}
+
 # The verdict line of a splat scan is done by the host on console.log.
