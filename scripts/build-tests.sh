@@ -14,7 +14,7 @@ dst=$OUT/tests
 
 harness_programs() {
 	local prog
-	for prog in env_test mr_hold swapon_test bench_reg bench_swap bench_frag soak_pin; do
+	for prog in env_test mr_hold map_hold swapon_test bench_reg bench_swap bench_frag soak_pin; do
 		gcc -Wall -Werror -O2 -I"$src/tools/testing/selftests" -isystem "$bld/usr/include" \
 			-o "$dst/$prog" "$REPO/tests/$prog.c" -libverbs
 	done
