@@ -115,18 +115,22 @@ umount_group() {
 
 # unbind_fs FS NS DEV MNT: TAP lines for the removal of the fsdax
 # namespace NS (block device DEV, mounted on MNT) under a registered memory
-# region and a mapping without a pin.  ndctl refuses; a sysfs unbind, which
-# cannot fail, must wait for the deregistration, naming the holder, and
-# must not leave DAX entries pointing into the removed memmap (the umount
-# would oops).  Then the namespace comes back with the data intact.
+# region, a mapping without a pin, and a page spliced into a pipe.  ndctl
+# refuses; a sysfs unbind, which cannot fail, must wait for the
+# deregistration, naming the holder, then for the pipe, naming the inode,
+# and must not leave DAX entries pointing into the removed memmap (the
+# umount would oops).  Then the namespace comes back with the data intact.
 unbind_fs() {
 	local fs=$1 ns=$2 dev=$3 mnt=$4 f pfn line u rc map map_fd
 	local map_in=/tmp/unbind-$fs.in map_out=$out/unbind-$fs-map.log
+	local splice splice_fd ino splice_in=/tmp/unbind-$fs.splice
+	local splice_out=$out/unbind-$fs-splice.log
 	since_mark() { dmesg | sed -n "/gupl: unbind $fs\$/,\$p"; }
 	f=$mnt/unbind.mr
 	mount -o dax=always "/dev/$dev" "$mnt" || { echo "not ok $((++T)) $fs: mount /dev/$dev"; return; }
 	xfs_io -f -c "pwrite -q -S 0x6b -b 2m 0 8m" -c fsync "$f" &&
-	xfs_io -f -c "pwrite -q -S 0x6c 0 1m" -c fsync "$mnt/unbind.map" ||
+	xfs_io -f -c "pwrite -q -S 0x6c 0 1m" -c fsync "$mnt/unbind.map" &&
+	xfs_io -f -c "pwrite -q -S 0x6d 0 1m" -c fsync "$mnt/unbind.splice" ||
 		{ echo "not ok $((++T)) $fs: write the files"; return; }
 	coproc HOLD { "$TESTS/mr_hold" "$RXE_DEV" "$f" 2>&1; }
 	read -r line <&"${HOLD[0]}"
@@ -139,6 +143,15 @@ unbind_fs() {
 	exec {map_fd}>"$map_in"
 	wait_for 100 grep -q '^mapped' "$map_out"
 	sed 's/^/# map_hold: /' "$map_out"
+	# And a page of a third file spliced into a pipe, the file unmapped.
+	rm -f "$splice_in"
+	mkfifo "$splice_in"
+	"$TESTS/map_hold" -s "$mnt/unbind.splice" <"$splice_in" >"$splice_out" 2>&1 &
+	splice=$!
+	exec {splice_fd}>"$splice_in"
+	wait_for 100 grep -q '^spliced' "$splice_out"
+	sed 's/^/# map_hold -s: /' "$splice_out"
+	ino=$(stat -c %i "$mnt/unbind.splice")
 	pfn=$(cat "/sys/bus/nd/devices/$ns/holder")
 	echo "# $ns is held by $pfn"
 	if ndctl disable-namespace "$ns" 2>&1 | sed 's/^/# ndctl: /'; [ "${PIPESTATUS[0]}" != 0 ]; then
@@ -147,7 +160,9 @@ unbind_fs() {
 		echo "not ok $((++T)) $fs: ndctl disable-namespace $ns succeeded under a mounted filesystem"
 	fi
 	echo "gupl: unbind $fs" >/dev/kmsg
-	timeout 300 sh -c "echo $pfn >/sys/bus/nd/drivers/nd_pmem/unbind" &
+	# Not holding the holders' input open: they must see it close.
+	timeout 300 sh -c "echo $pfn >/sys/bus/nd/drivers/nd_pmem/unbind" \
+		{map_fd}>&- {splice_fd}>&- &
 	u=$!
 	if wait_for 300 sh -c "dmesg | sed -n '/gupl: unbind $fs\$/,\$p' | grep -q 'longterm pin: device of $dev is going away: waiting for 1 long-term pin of its files, the oldest held by pid [0-9]* (mr_hold) for rdma on $f\$'" &&
 	   sleep 2 && kill -0 "$u" 2>/dev/null; then
@@ -165,11 +180,24 @@ unbind_fs() {
 	exec {HOLD[1]}>&-
 	rc=0
 	wait "$HOLD_PID" || rc=$?
-	wait "$u" || rc=$((rc + 100))
-	if [ "$rc" = 0 ] && since_mark | grep -q "longterm pin: device of $dev is going away: its files' long-term pins are released"; then
-		echo "ok $((++T)) $fs: deregistration succeeds, then the unbind completes"
+	if [ "$rc" = 0 ] &&
+	   wait_for 300 sh -c "dmesg | sed -n '/gupl: unbind $fs\$/,\$p' | grep -q 'dax: device of $dev is going away: waiting for the references to pages of inode $ino to be dropped'" &&
+	   since_mark | grep -q "longterm pin: device of $dev is going away: its files' long-term pins are released" &&
+	   sleep 2 && kill -0 "$u" 2>/dev/null; then
+		echo "ok $((++T)) $fs: after the deregistration the unbind waits for the page spliced into a pipe, naming its inode"
 	else
-		echo "not ok $((++T)) $fs: deregistration or unbind failed (status $rc)"
+		since_mark | grep 'longterm pin\|dax:' | sed 's/^/# /'
+		echo "not ok $((++T)) $fs: deregistration failed (status $rc), or the unbind did not wait for the spliced page"
+	fi
+	exec {splice_fd}>&-
+	rc=0
+	wait "$splice" || rc=$?
+	wait "$u" || rc=$((rc + 100))
+	sed 's/^/# map_hold -s: /' "$splice_out"
+	if [ "$rc" = 0 ] && grep -qx 'pipe first byte 0x6d' "$splice_out"; then
+		echo "ok $((++T)) $fs: once the pipe lets the page go the unbind completes, and the pipe read the file's byte"
+	else
+		echo "not ok $((++T)) $fs: the pipe or the unbind failed (status $rc)"
 	fi
 	echo read >&"$map_fd"
 	exec {map_fd}>&-
@@ -202,7 +230,7 @@ unbind_fs() {
 unbind_group() {
 	T=0
 	echo "TAP version 13"
-	echo "1..14"
+	echo "1..16"
 	unbind_fs xfs namespace0.0 pmem0 "$XFS_MNT"
 	unbind_fs ext4 namespace1.0 pmem1 "$EXT4_MNT"
 }
