@@ -181,7 +181,7 @@ unbind_fs() {
 	rc=0
 	wait "$HOLD_PID" || rc=$?
 	if [ "$rc" = 0 ] &&
-	   wait_for 300 sh -c "dmesg | sed -n '/gupl: unbind $fs\$/,\$p' | grep -q 'dax: device of $dev is going away: waiting for the references to pages of inode $ino to be dropped'" &&
+	   wait_for 300 sh -c "dmesg | sed -n '/gupl: unbind $fs\$/,\$p' | grep -q 'dax: device of $dev is going away: waiting for the references to pages of inode $ino (/unbind.splice) to be dropped'" &&
 	   since_mark | grep -q "longterm pin: device of $dev is going away: its files' long-term pins are released" &&
 	   sleep 2 && kill -0 "$u" 2>/dev/null; then
 		echo "ok $((++T)) $fs: after the deregistration the unbind waits for the page spliced into a pipe, naming its inode"
