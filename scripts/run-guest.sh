@@ -31,7 +31,7 @@ PMEM_SIZE=3G
 
 new_run_dir() {
 	run=${GUPL_RUN_DIR:-$OUT/runs/$job-$(date +%Y%m%d-%H%M%S)}
-	mkdir -p "$run/guest"
+	mkdir -p "$run/guest" "$OUT/runs"
 	ln -sfn "$run" "$OUT/runs/latest-$job"
 }
 
